@@ -1,0 +1,79 @@
+// swift-tools-version: 6.1
+// mynaconf: a conformance test harness for the Japanese My Number card.
+// The targets and their boundaries follow docs/architecture.md; lower layers know nothing of higher ones.
+import PackageDescription
+
+let package = Package(
+    name: "mynaconf",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mynaconf", targets: ["mynaconf"]),
+        .library(name: "APDU", targets: ["APDU"]),
+        .library(name: "CardCrypto", targets: ["CardCrypto"]),
+        .library(name: "CardEmulator", targets: ["CardEmulator"]),
+        .library(name: "Transport", targets: ["Transport"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        // System libraries: all three are linked in the default build.
+        .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+
+        .target(name: "APDU"),
+        .target(
+            name: "CardCrypto",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "CardEmulator",
+            dependencies: ["APDU", "CardCrypto", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(name: "Transport", dependencies: ["APDU", "CardEmulator", "CPCSCLite", "CLibUSB"]),
+        .target(name: "Scenario", dependencies: ["APDU", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Runner", dependencies: ["Scenario", "Transport", "CardCrypto"]),
+        .target(name: "Reports", dependencies: ["Runner"]),
+        .executableTarget(
+            name: "mynaconf",
+            dependencies: [
+                "APDU", "CardCrypto", "CardEmulator", "Transport", "Scenario", "Runner", "Reports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "APDUTests", dependencies: ["APDU"]),
+        .testTarget(
+            name: "CardCryptoTests",
+            dependencies: [
+                "CardCrypto",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "CardEmulatorTests",
+            dependencies: [
+                "CardEmulator", "APDU", "CardCrypto",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "CardEmulator", "APDU"]),
+        .testTarget(name: "MynaconfTests", dependencies: ["mynaconf"]),
+    ]
+)
