@@ -96,9 +96,9 @@ import Testing
         #expect(sw == .fileNotFound)
     }
 
-    @Test(arguments: ["6984", "69 84", "69:84", " 69 84\n", "69\t84"])
-    func parsesHex(_ hex: String) throws {
-        #expect(try StatusWord(hex: hex) == .referencedDataNotUsable)
+    @Test(arguments: ["6984", "69 84", "69:84", " 69 84\n", "69\t84"].map { HexCase(text: $0, expected: "6984") })
+    func parsesHex(_ hexCase: HexCase) throws {
+        #expect(try StatusWord(hex: hexCase.text) == .referencedDataNotUsable)
     }
 
     @Test func rejectsHexOfTheWrongSize() throws {
