@@ -39,6 +39,8 @@ public struct BERTLV: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses a concatenation of TLVs covering all of `bytes`; error on truncation, bad length (80 indefinite and
     /// 84+ are not allowed: 1–3 length bytes after 81/82/83), trailing garbage. Offsets in errors are byte offsets.
+    /// A tail of nothing but 00/FF bytes is reported as filler (`.trailingBytes`), even where it could be read as
+    /// tag 00: ISO/IEC 7816-4 uses 00 and FF as padding between objects.
     public static func parseAll(_ bytes: [UInt8]) throws(APDUError) -> [BERTLV] {
         var objects: [BERTLV] = []
         var offset = 0

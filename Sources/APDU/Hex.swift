@@ -67,7 +67,8 @@ struct HexText {
             let high = text[text.index(text.startIndex, offsetBy: run.start + run.count - 2)]
             let low = text[text.index(text.startIndex, offsetBy: runs[split + 1].start - 1)]
             let by = run.separator.map(Self.describeSeparator) ?? "a separator"
-            throw .invalidHex("hex byte split in two: '\(high)' and '\(low)' are separated by \(by)",
+            throw .invalidHex(
+                "hex byte split in two: '\(high)' and '\(low)' are separated by \(by)",
                 offset: run.separatorColumn)
         }
         var bytes: [UInt8] = []
@@ -123,8 +124,10 @@ struct HexText {
 extension Hex {
     /// At least four upper-case digits, as in U+00E9.
     fileprivate static func encode(codePoint: UInt32) -> String {
-        var text = encode([UInt8(truncatingIfNeeded: codePoint >> 24), UInt8(truncatingIfNeeded: codePoint >> 16),
-            UInt8(truncatingIfNeeded: codePoint >> 8), UInt8(truncatingIfNeeded: codePoint)])
+        var text = encode([
+            UInt8(truncatingIfNeeded: codePoint >> 24), UInt8(truncatingIfNeeded: codePoint >> 16),
+            UInt8(truncatingIfNeeded: codePoint >> 8), UInt8(truncatingIfNeeded: codePoint),
+        ])
         while text.count > 4 && text.hasPrefix("0") { text.removeFirst() }
         return text
     }

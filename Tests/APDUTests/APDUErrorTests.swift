@@ -9,10 +9,12 @@ import Testing
     }
 
     @Test func descriptionShowsPositionWhenKnown() {
-        #expect(APDUError.lengthMismatch("Lc says 5 data bytes but 3 follow", offset: 4).description
-            == "at byte 4: Lc says 5 data bytes but 3 follow")
-        #expect(APDUError.invalidHex("invalid hex digit 'G'", offset: 7).description
-            == "column 7: invalid hex digit 'G'")
+        #expect(
+            APDUError.lengthMismatch("Lc says 5 data bytes but 3 follow", offset: 4).description
+                == "at byte 4: Lc says 5 data bytes but 3 follow")
+        #expect(
+            APDUError.invalidHex("invalid hex digit 'G'", offset: 7).description
+                == "column 7: invalid hex digit 'G'")
         #expect(APDUError.valueTooLong("too long").description == "too long")
     }
 

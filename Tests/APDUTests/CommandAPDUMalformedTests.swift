@@ -23,7 +23,8 @@ struct MalformedCommand: Sendable, CustomTestStringConvertible {
             hex: "00 A4 04 0C 02 AA BB 01 02", code: .trailingBytes,
             says: "Lc says 2 data bytes, then at most 1 Le byte, but 4 bytes follow: 1 byte too many", offset: 8),
         MalformedCommand(
-            hex: "00 20 00 80 01 31 32 33 34", code: .trailingBytes, says: "but 4 bytes follow: 2 bytes too many", offset: 7),
+            hex: "00 20 00 80 01 31 32 33 34", code: .trailingBytes, says: "but 4 bytes follow: 2 bytes too many",
+            offset: 7),
         MalformedCommand(
             hex: "00 B0 00 00 00 01", code: .truncated, says: "opens a 2-byte extended length field", offset: 4),
         MalformedCommand(
