@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
 
         .target(name: "APDU"),
+        .target(name: "YAMLSource", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(
             name: "CardCrypto",
             dependencies: [
@@ -39,10 +40,10 @@ let package = Package(
         ),
         .target(
             name: "CardEmulator",
-            dependencies: ["APDU", "CardCrypto", .product(name: "Yams", package: "Yams")]
+            dependencies: ["APDU", "CardCrypto", "YAMLSource"]
         ),
         .target(name: "Transport", dependencies: ["APDU", "CardEmulator", "CPCSCLite", "CLibUSB"]),
-        .target(name: "Scenario", dependencies: ["APDU", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Scenario", dependencies: ["APDU", "YAMLSource"]),
         .target(name: "Runner", dependencies: ["Scenario", "Transport", "CardCrypto"]),
         .target(name: "Reports", dependencies: ["Runner"]),
         .executableTarget(

@@ -1,0 +1,42 @@
+# mynaconf — the two commands a newcomer needs are `make run` and `make test`; both install what is missing.
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+PREFIX ?= /usr/local
+CARD ?= default
+BIN := .build/debug/mynaconf
+
+.PHONY: all deps build run test install uninstall clean help
+
+all: build
+
+help:
+	@echo "make run      build and run the conformance checks on the built-in emulator (CARD=default)"
+	@echo "make test     build and run every test"
+	@echo "make install  install a release build: PREFIX=$(PREFIX)"
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	$(SWIFT) build --product mynaconf
+
+# The main job. Until the scenario runner lands it is the JPKI self-test on the emulated card.
+run: build
+	$(BIN) selftest --card $(CARD)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# A release binary plus the card profiles and test keys it loads by name (`--card default`).
+install: deps
+	$(SWIFT) build -c release --product mynaconf
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mynaconf/Vectors
+	install -m 0755 .build/release/mynaconf $(DESTDIR)$(PREFIX)/bin/mynaconf
+	cp -R Vectors/cards Vectors/keys $(DESTDIR)$(PREFIX)/share/mynaconf/Vectors/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/mynaconf
+	rm -rf $(DESTDIR)$(PREFIX)/share/mynaconf
+
+clean:
+	rm -rf .build

@@ -1,0 +1,101 @@
+import APDU
+import CardCrypto
+
+/// Everything that makes one emulated card: who holds it, its credentials and their counters, its certificates,
+/// the date the card lives on, and the behaviours no public source pins down. Loaded from `Vectors/cards/*.yaml`.
+public struct CardProfile: Sendable {
+    public var name: String
+    public var summary: String
+    /// Where the profile was read from, for messages.
+    public var sourcePath: String?
+    /// The date every validity decision about this card uses (certificate and card expiry), so committed test
+    /// data never expires. A real card is judged on today's date instead.
+    public var asOf: CalendarDate
+    public var atr: [UInt8]
+    public var holder: CardHolder
+    /// Credential values and counters by name (`auth`, `sign`, `text`): what `${card.pins.auth}` reads.
+    public var pins: [String: PINSetting]
+    public var jpki: JPKIContent
+    public var behaviour: CardBehaviour
+    /// The applications on the chip, built from the above.
+    public var applications: [CardApplication]
+
+    /// The contact ATR of the My Number card, the one OpenSC's jpki driver matches.
+    public static let contactATR: [UInt8] = [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14]
+}
+
+/// The card holder's data as the card records it (基本4情報 and the My Number).
+public struct CardHolder: Sendable, Hashable {
+    public var myNumber: String
+    public var name: String
+    public var address: String
+    public var birthDate: CalendarDate
+    /// `1` male, `2` female, `9` not applicable (ISO 5218 wording, as the card stores it).
+    public var sex: String
+    public var cardExpiry: CalendarDate?
+
+    /// The check digit rule of the 個人番号 (MIC ordinance 行政手続における特定の個人を識別するための番号の利用等に
+    /// 関する法律施行令 §8): weights 2–7 then 2–6 from the right over the first eleven digits, modulo 11.
+    public static func isValidMyNumber(_ number: String) -> Bool {
+        let digits = number.compactMap { $0.wholeNumberValue }
+        guard digits.count == 12, number.count == 12, number.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            return false
+        }
+        return checkDigit(forFirstEleven: Array(digits.prefix(11))) == digits[11]
+    }
+
+    static func checkDigit(forFirstEleven digits: [Int]) -> Int {
+        var sum = 0
+        for (index, digit) in digits.reversed().enumerated() {
+            let n = index + 1
+            sum += digit * (n <= 6 ? n + 1 : n - 5)
+        }
+        let remainder = sum % 11
+        return remainder <= 1 ? 0 : 11 - remainder
+    }
+}
+
+/// A credential's value and counter as the profile sets them.
+public struct PINSetting: Sendable, Hashable {
+    public var value: String
+    /// Tries left when the card is made; nil = the full limit.
+    public var triesLeft: Int?
+}
+
+/// The JPKI AP's content: certificates (DER) and keys, as issued by the test PKI.
+public struct JPKIContent: Sendable {
+    public var tokenLabel: String
+    public var tokenSerial: String
+    public var authenticationCertificate: [UInt8]
+    public var authenticationCA: [UInt8]
+    public var authenticationKey: RSAPrivateKey
+    /// Absent on a card without a signing certificate (a holder under 15).
+    public var signingCertificate: [UInt8]?
+    public var signingCA: [UInt8]
+    public var signingKey: RSAPrivateKey?
+}
+
+/// Card behaviour that no public source states; each is a labelled assumption (docs/card-model.md) that a
+/// profile can change to match a card that behaves otherwise.
+public struct CardBehaviour: Sendable, Hashable {
+    public enum MalformedPIN: String, Sendable, CaseIterable {
+        /// A value of the wrong length or characters is compared like any other and spends a try.
+        case wrongTry = "wrong_try"
+        /// It is refused with `6A 80` and spends nothing.
+        case refused
+    }
+
+    public enum EmptyVerifyAfterSuccess: String, Sendable, CaseIterable {
+        /// `63 Cx`, as OpenSC's driver expects (jpki-protocol.md §2.2).
+        case triesLeft = "tries_left"
+        /// `90 00`, as soltia48 reports "some cards" do.
+        case success
+    }
+
+    public var malformedPIN: MalformedPIN = .wrongTry
+    public var emptyVerifyAfterSuccess: EmptyVerifyAfterSuccess = .triesLeft
+    /// The clients studied use only short APDUs; extended ones get `67 00` unless this is set.
+    public var extendedLength = false
+
+    public init() {}
+}

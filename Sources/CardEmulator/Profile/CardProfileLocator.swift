@@ -1,0 +1,53 @@
+import Foundation
+import YAMLSource
+
+/// Finds card profiles by name (`default`) or path, so `--card default` works from the source tree, from an
+/// installed copy (`make install` puts them in `share/mynaconf/Vectors`), or wherever `MYNACONF_VECTORS` says.
+public enum CardProfileLocator {
+    /// The `Vectors` folders searched, in order.
+    public static func vectorsDirectories() -> [String] {
+        var candidates: [String] = []
+        if let configured = ProcessInfo.processInfo.environment["MYNACONF_VECTORS"], !configured.isEmpty {
+            candidates.append(configured)
+        }
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        let prefix = executable.deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(prefix.appendingPathComponent("share/mynaconf/Vectors").path)
+        // From the source tree: walk up from the working directory and from the executable (.build/debug/…).
+        for start in [URL(fileURLWithPath: FileManager.default.currentDirectoryPath), executable] {
+            var directory = start
+            for _ in 0..<6 {
+                candidates.append(directory.appendingPathComponent("Vectors").path)
+                directory.deleteLastPathComponent()
+            }
+        }
+        var seen = Set<String>()
+        return candidates.filter { seen.insert($0).inserted && FileManager.default.fileExists(atPath: $0 + "/cards") }
+    }
+
+    /// The file a `--card` value names: an existing path as given, else `<Vectors>/cards/<name>.yaml`.
+    public static func path(for card: String) throws(Diagnostic) -> String {
+        if card.contains("/") || card.hasSuffix(".yaml") || card.hasSuffix(".yml") {
+            return card
+        }
+        let directories = vectorsDirectories()
+        for directory in directories {
+            let path = "\(directory)/cards/\(card).yaml"
+            if FileManager.default.fileExists(atPath: path) { return path }
+        }
+        let searched = directories.isEmpty ? "no Vectors folder found; set MYNACONF_VECTORS" : directories.map { $0 + "/cards" }.joined(separator: ", ")
+        throw Diagnostic("no card profile named '\(card)' (searched \(searched))", at: nil)
+    }
+
+    /// The profile names available, for help text and errors.
+    public static func availableProfiles() -> [String] {
+        guard let directory = vectorsDirectories().first,
+            let names = try? FileManager.default.contentsOfDirectory(atPath: directory + "/cards")
+        else { return [] }
+        return names.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    public static func load(_ card: String) throws(Diagnostic) -> CardProfile {
+        try CardProfile.load(path: path(for: card))
+    }
+}

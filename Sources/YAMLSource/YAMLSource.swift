@@ -1,0 +1,210 @@
+// YAMLSource: a YAML file read with its locations kept — typed access to its nodes where every problem is a
+// `file:line:column: message` diagnostic. Card profiles and scenarios both read YAML through it; it knows neither.
+import Yams
+
+/// A place in a text file, 1-based as editors count.
+public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// One problem in an input file, rendered the way compilers do so editors and CI logs can link to it.
+public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
+    public var location: SourceLocation?
+    public var message: String
+
+    public init(_ message: String, at location: SourceLocation?) {
+        self.message = message
+        self.location = location
+    }
+
+    public var description: String {
+        guard let location else { return "error: \(message)" }
+        return "\(location): error: \(message)"
+    }
+}
+
+/// A YAML document and the file it came from.
+public struct YAMLFile {
+    public let path: String
+    public let root: YAMLNode
+
+    /// Reads and parses `path`. A missing file, bad UTF-8 or a YAML syntax error (duplicate keys included) is a
+    /// diagnostic with the position libyaml reports.
+    public static func load(path: String) throws(Diagnostic) -> YAMLFile {
+        let text: String
+        do {
+            text = try readTextFile(path)
+        } catch {
+            throw error
+        }
+        return try parse(text, path: path)
+    }
+
+    public static func parse(_ text: String, path: String) throws(Diagnostic) -> YAMLFile {
+        let start = SourceLocation(file: path, line: 1, column: 1)
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw syntaxDiagnostic(error, path: path)
+        } catch {
+            throw Diagnostic("YAML syntax: \(error)", at: start)
+        }
+        guard let node else { throw Diagnostic("the file is empty", at: start) }
+        return YAMLFile(path: path, root: YAMLNode(node, file: path, path: ""))
+    }
+
+    private static func syntaxDiagnostic(_ error: YamlError, path: String) -> Diagnostic {
+        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: path, line: mark.line, column: mark.column) }
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            return Diagnostic("YAML syntax: \(problem)", at: at(mark))
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return Diagnostic("duplicate key \(keys) in this mapping", at: at(context.mark))
+        case .reader(let problem, _, _, _):
+            return Diagnostic("cannot read the text: \(problem)", at: SourceLocation(file: path, line: 1, column: 1))
+        default:
+            return Diagnostic("YAML: \(error)", at: SourceLocation(file: path, line: 1, column: 1))
+        }
+    }
+}
+
+/// A node of a YAML document, with its location and its path from the root (`jpki.auth_certificate.key`) so that
+/// every message can say both where and what.
+public struct YAMLNode {
+    public let node: Node
+    public let file: String
+    public let path: String
+
+    init(_ node: Node, file: String, path: String) {
+        self.node = node
+        self.file = file
+        self.path = path
+    }
+
+    public var location: SourceLocation {
+        let mark = node.mark
+        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    public func error(_ message: String) -> Diagnostic {
+        Diagnostic(path.isEmpty ? message : "\(path): \(message)", at: location)
+    }
+
+    private var kind: String {
+        switch node {
+        case .scalar: return "a scalar"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    /// The scalar's text exactly as written (so `0018` stays `0018`, not the number 18).
+    public func string() throws(Diagnostic) -> String {
+        guard case .scalar(let scalar) = node else { throw error("expected a text value, found \(kind)") }
+        return scalar.string
+    }
+
+    public func int(in range: ClosedRange<Int>) throws(Diagnostic) -> Int {
+        let text = try string()
+        guard let value = Int(text) else { throw error("expected a whole number, found '\(text)'") }
+        guard range.contains(value) else {
+            throw error("\(value) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    public func bool() throws(Diagnostic) -> Bool {
+        switch try string().lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        case let other: throw error("expected true or false, found '\(other)'")
+        }
+    }
+
+    /// One of a fixed set of words; the message lists them.
+    public func choice(_ allowed: [String]) throws(Diagnostic) -> String {
+        let text = try string()
+        guard allowed.contains(text) else {
+            throw error("'\(text)' is not one of: \(allowed.joined(separator: ", "))")
+        }
+        return text
+    }
+
+    public func sequence() throws(Diagnostic) -> [YAMLNode] {
+        guard case .sequence(let items) = node else { throw error("expected a list, found \(kind)") }
+        return items.enumerated().map { YAMLNode($1, file: file, path: "\(path)[\($0)]") }
+    }
+
+    /// The node as a mapping whose keys must all be in `allowed`; an unknown key is reported at the key itself,
+    /// with the closest allowed key as a hint, because a misspelt key silently ignored is a test that lies.
+    public func mapping(allowing allowed: [String]) throws(Diagnostic) -> YAMLMapping {
+        guard case .mapping(let pairs) = node else { throw error("expected a mapping, found \(kind)") }
+        var entries: [(key: String, keyNode: YAMLNode, value: YAMLNode)] = []
+        for (keyNode, value) in pairs {
+            let key = YAMLNode(keyNode, file: file, path: path)
+            guard case .scalar(let scalar) = keyNode else { throw key.error("a key must be plain text") }
+            let name = scalar.string
+            let childPath = path.isEmpty ? name : "\(path).\(name)"
+            guard allowed.contains(name) else {
+                var message = "unknown key '\(name)'"
+                if let hint = closest(to: name, in: allowed) { message += " (did you mean '\(hint)'?)" }
+                message += "; allowed here: \(allowed.joined(separator: ", "))"
+                throw key.error(message)
+            }
+            entries.append((name, key, YAMLNode(value, file: file, path: childPath)))
+        }
+        return YAMLMapping(node: self, entries: entries)
+    }
+}
+
+/// A mapping whose keys were checked against the allowed set.
+public struct YAMLMapping {
+    public let node: YAMLNode
+    let entries: [(key: String, keyNode: YAMLNode, value: YAMLNode)]
+
+    public subscript(key: String) -> YAMLNode? {
+        entries.first { $0.key == key }?.value
+    }
+
+    public func required(_ key: String) throws(Diagnostic) -> YAMLNode {
+        guard let value = self[key] else { throw node.error("missing key '\(key)'") }
+        return value
+    }
+
+    public var keys: [String] { entries.map(\.key) }
+}
+
+/// The allowed word nearest to a misspelt one, if it is near enough to be a likely typo.
+func closest(to word: String, in candidates: [String]) -> String? {
+    let scored = candidates.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 }
+    guard let (candidate, distance) = scored, distance <= max(2, word.count / 3) else { return nil }
+    return candidate
+}
+
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}
