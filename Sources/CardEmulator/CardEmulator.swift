@@ -97,7 +97,9 @@ public struct EmulatedCard: Sendable {
             securityState = SecurityState()
             return ResponseAPDU(data: returnsFCP ? fcp(of: applications[index]) : [], statusWord: .success)
         case 0x02:
-            guard let fid = FileID(bytes: command.data) else { return ResponseAPDU(statusWord: .lcInconsistentWithP1P2) }
+            guard let fid = FileID(bytes: command.data) else {
+                return ResponseAPDU(statusWord: .lcInconsistentWithP1P2)
+            }
             guard let app = currentApplication, let file = applications[app].files[fid] else {
                 return ResponseAPDU(statusWord: .fileNotFound)
             }
@@ -117,19 +119,24 @@ public struct EmulatedCard: Sendable {
         var objects: [[UInt8]] = []
         switch file {
         case .transparent(let ef):
-            objects.append(BERTLV(tag: BERTag(0x80), value: [UInt8(ef.content.count >> 8), UInt8(ef.content.count & 0xFF)]).encoded)
+            objects.append(
+                BERTLV(tag: BERTag(0x80), value: [UInt8(ef.content.count >> 8), UInt8(ef.content.count & 0xFF)]).encoded
+            )
             objects.append(BERTLV(tag: BERTag(0x82), value: [0x01]).encoded)
         case .records(let ef):
-            objects.append(BERTLV(tag: BERTag(0x82), value: [0x02, 0x41, 0x00, UInt8(min(ef.records.count, 255))]).encoded)
+            objects.append(
+                BERTLV(tag: BERTag(0x82), value: [0x02, 0x41, 0x00, UInt8(min(ef.records.count, 255))]).encoded)
         case .signingKey, .credential:
             objects.append(BERTLV(tag: BERTag(0x82), value: [0x11]).encoded)  // internal EF
         }
-        objects.append(BERTLV(tag: BERTag(0x83), value: [UInt8(fid.rawValue >> 8), UInt8(fid.rawValue & 0xFF)]).encoded)
+        objects.append(
+            BERTLV(tag: BERTag(0x83), value: [UInt8(fid.rawValue >> 8), UInt8(fid.rawValue & 0xFF)]).encoded)
         return BERTLV(tag: BERTag(0x62), value: objects.flatMap { $0 }).encoded
     }
 
     private func fcp(of application: CardApplication) -> [UInt8] {
-        let value = BERTLV(tag: BERTag(0x82), value: [0x38]).encoded + BERTLV(tag: BERTag(0x84), value: application.aid).encoded
+        let value =
+            BERTLV(tag: BERTag(0x82), value: [0x38]).encoded + BERTLV(tag: BERTag(0x84), value: application.aid).encoded
         return BERTLV(tag: BERTag(0x62), value: value).encoded
     }
 

@@ -62,7 +62,8 @@ public struct JPKISelfTest: Sendable {
 
         await record("JPKI-CARD-01", "the card presents the contact ATR 3B E0 00 FF 81 31 FE 45 14") {
             let atr = try await channel.reset()
-            return atr == [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14] ? nil : "ATR was \(Hex.encode(atr, separator: " "))"
+            return atr == [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14]
+                ? nil : "ATR was \(Hex.encode(atr, separator: " "))"
         }
         await record("JPKI-CARD-02", "every AID OpenSC probes before the jpki driver answers 6A82") {
             for foreign in Self.foreignAIDs {
@@ -75,7 +76,8 @@ public struct JPKISelfTest: Sendable {
         await record("JPKI-AP-01", "SELECT of the JPKI AP by AID with P2 0C answers 9000") {
             try await expect(select(aid: aid), .success)
         }
-        await record("JPKI-AP-02", "EF 0006 holds the token label JPKIAPICCTOKEN2 padded to 32 bytes, 160 bytes in all") {
+        await record("JPKI-AP-02", "EF 0006 holds the token label JPKIAPICCTOKEN2 padded to 32 bytes, 160 bytes in all")
+        {
             try await expectSW(selectEF(0x0006), .success)
             let label = try await send(CommandAPDU(cla: 0, ins: 0xB0, p1: 0, p2: 0, le: 0x20))
             let expected = Array("JPKIAPICCTOKEN2".utf8) + [UInt8](repeating: 0x20, count: 17)
@@ -85,7 +87,9 @@ public struct JPKISelfTest: Sendable {
         }
         var authCertificate: [UInt8] = []
         var authCA: [UInt8] = []
-        await record("JPKI-CERT-01", "the user-authentication certificate reads in OpenSC's chunk pattern and chains to EF 000B") {
+        await record(
+            "JPKI-CERT-01", "the user-authentication certificate reads in OpenSC's chunk pattern and chains to EF 000B"
+        ) {
             try await expectSW(selectEF(0x000B), .success)
             authCA = try await readToEnd()
             try await expectSW(selectEF(0x000A), .success)
@@ -98,21 +102,28 @@ public struct JPKISelfTest: Sendable {
             }
             return nil
         }
-        await record("JPKI-CERT-02", "the signing certificate EF 0001 is refused with 6982 before the signing password") {
+        await record("JPKI-CERT-02", "the signing certificate EF 0001 is refused with 6982 before the signing password")
+        {
             try await expectSW(selectEF(0x0001), .success)
-            return try await expect(send(CommandAPDU(cla: 0, ins: 0xB0, p1: 0, p2: 0, le: 4)), .securityStatusNotSatisfied)
+            return try await expect(
+                send(CommandAPDU(cla: 0, ins: 0xB0, p1: 0, p2: 0, le: 4)), .securityStatusNotSatisfied)
         }
-        await record("JPKI-PIN-01", "an empty VERIFY reports 3 tries (auth PIN) and 5 (signing password) without spending one") {
-            for (fid, tries) in [(UInt16(0x0018), 3), (0x0018, 3), (0x001B, 5)] where fid == 0x0018 || card.signPassword != nil {
+        await record(
+            "JPKI-PIN-01", "an empty VERIFY reports 3 tries (auth PIN) and 5 (signing password) without spending one"
+        ) {
+            for (fid, tries) in [(UInt16(0x0018), 3), (0x0018, 3), (0x001B, 5)]
+            where fid == 0x0018 || card.signPassword != nil {
                 try await expectSW(selectEF(fid), .success)
                 let sw = try await send(CommandAPDU(cla: 0, ins: 0x20, p1: 0, p2: 0x80)).statusWord
                 if sw != .verificationFailed(triesLeft: tries) { return "EF \(fid): \(sw), expected 63C\(tries)" }
             }
             return nil
         }
-        await record("JPKI-SIGN-01", "COMPUTE DIGITAL SIGNATURE with the auth key is refused with 6982 before the PIN") {
+        await record("JPKI-SIGN-01", "COMPUTE DIGITAL SIGNATURE with the auth key is refused with 6982 before the PIN")
+        {
             try await expectSW(selectEF(0x0017), .success)
-            return try await expect(send(sign(DigestInfo.of(.sha256, message: Array("mynaconf".utf8)))), .securityStatusNotSatisfied)
+            return try await expect(
+                send(sign(DigestInfo.of(.sha256, message: Array("mynaconf".utf8)))), .securityStatusNotSatisfied)
         }
         await record("JPKI-KEY-01", "no read command returns anything from the key EFs 0017 and 001A") {
             for fid: UInt16 in [0x0017, 0x001A] {
@@ -131,27 +142,40 @@ public struct JPKISelfTest: Sendable {
             }
             return nil
         }
-        await record("JPKI-SIGN-02", "after the auth PIN, the auth key signs a SHA-256 DigestInfo that verifies with EF 000A") {
+        await record(
+            "JPKI-SIGN-02", "after the auth PIN, the auth key signs a SHA-256 DigestInfo that verifies with EF 000A"
+        ) {
             try await expectSW(selectEF(0x0018), .success)
-            try await expectSW(send(CommandAPDU(cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: Array(card.authPIN.utf8))).statusWord, .success)
+            try await expectSW(
+                send(CommandAPDU(cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: Array(card.authPIN.utf8))).statusWord,
+                .success)
             try await expectSW(selectEF(0x0017), .success)
             let message = Array("mynaconf self-test".utf8)
             let response = try await send(sign(DigestInfo.of(.sha256, message: message)))
-            guard response.statusWord.isSuccess, response.data.count == 256 else { return "answered \(response.statusWord) with \(response.data.count) bytes" }
+            guard response.statusWord.isSuccess, response.data.count == 256 else {
+                return "answered \(response.statusWord) with \(response.data.count) bytes"
+            }
             let key = try CertificateSummary(derEncoded: authCertificate).publicKey
-            return key.isValidPKCS1v15(signature: response.data, message: message, hash: .sha256) ? nil : "the signature does not verify"
+            return key.isValidPKCS1v15(signature: response.data, message: message, hash: .sha256)
+                ? nil : "the signature does not verify"
         }
         if let password = card.signPassword {
-            await record("JPKI-SIGN-03", "after the signing password, EF 0001 reads and the signing key's signature verifies with it") {
+            await record(
+                "JPKI-SIGN-03",
+                "after the signing password, EF 0001 reads and the signing key's signature verifies with it"
+            ) {
                 try await expectSW(selectEF(0x001B), .success)
-                try await expectSW(send(CommandAPDU(cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: Array(password.utf8))).statusWord, .success)
+                try await expectSW(
+                    send(CommandAPDU(cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: Array(password.utf8))).statusWord,
+                    .success)
                 try await expectSW(selectEF(0x0001), .success)
                 let certificate = try await CertificateSummary(derEncoded: readLikeOpenSC())
                 try await expectSW(selectEF(0x001A), .success)
                 let message = Array("mynaconf self-test".utf8)
                 let response = try await send(sign(DigestInfo.of(.sha1, message: message)))
                 guard response.statusWord.isSuccess else { return "signing answered \(response.statusWord)" }
-                return certificate.publicKey.isValidPKCS1v15(signature: response.data, message: message, hash: .sha1) ? nil : "the signature does not verify"
+                return certificate.publicKey.isValidPKCS1v15(signature: response.data, message: message, hash: .sha1)
+                    ? nil : "the signature does not verify"
             }
         }
         await record("JPKI-AP-03", "re-selecting the JPKI AP ends the verified state (sign answers 6982 again)") {
@@ -173,14 +197,20 @@ public struct JPKISelfTest: Sendable {
             let expected: [[UInt8]] = [[0x67, 0x00], [0x67, 0x00], [0x6D, 0x00], [0x6E, 0x00]]
             return answers == expected ? nil : "answered \(answers.map { Hex.encode($0) })"
         }
-        await record("JPKI-PIN-02", "three wrong auth PINs answer 63C2, 63C1, 63C0; then even the right PIN answers 6984") {
+        await record(
+            "JPKI-PIN-02", "three wrong auth PINs answer 63C2, 63C1, 63C0; then even the right PIN answers 6984"
+        ) {
             _ = try await select(aid: aid)
             try await expectSW(selectEF(0x0018), .success)
             var seen: [StatusWord] = []
             for pin in ["0000", "0000", "0000", card.authPIN] {
-                seen.append(try await send(CommandAPDU(cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: Array(pin.utf8))).statusWord)
+                seen.append(
+                    try await send(CommandAPDU(cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: Array(pin.utf8))).statusWord)
             }
-            let expected: [StatusWord] = [.verificationFailed(triesLeft: 2), .verificationFailed(triesLeft: 1), .verificationFailed(triesLeft: 0), .referencedDataNotUsable]
+            let expected: [StatusWord] = [
+                .verificationFailed(triesLeft: 2), .verificationFailed(triesLeft: 1), .verificationFailed(triesLeft: 0),
+                .referencedDataNotUsable,
+            ]
             return seen == expected ? nil : "answered \(seen.map(\.description).joined(separator: ", "))"
         }
         return results
@@ -201,7 +231,8 @@ public struct JPKISelfTest: Sendable {
     }
 
     private func selectEF(_ fid: UInt16) async throws -> StatusWord {
-        try await send(CommandAPDU(cla: 0, ins: 0xA4, p1: 0x02, p2: 0x0C, data: [UInt8(fid >> 8), UInt8(fid & 0xFF)])).statusWord
+        try await send(CommandAPDU(cla: 0, ins: 0xA4, p1: 0x02, p2: 0x0C, data: [UInt8(fid >> 8), UInt8(fid & 0xFF)]))
+            .statusWord
     }
 
     private func sign(_ digestInfo: [UInt8]) -> CommandAPDU {
@@ -220,7 +251,8 @@ public struct JPKISelfTest: Sendable {
     private func readToEnd() async throws -> [UInt8] {
         var content: [UInt8] = []
         while content.count <= 0x7FFF {
-            let response = try await send(CommandAPDU(cla: 0, ins: 0xB0, p1: UInt8(content.count >> 8), p2: UInt8(content.count & 0xFF), le: 256))
+            let response = try await send(
+                CommandAPDU(cla: 0, ins: 0xB0, p1: UInt8(content.count >> 8), p2: UInt8(content.count & 0xFF), le: 256))
             if response.statusWord == .wrongP1P2 { break }
             try expectSW(response.statusWord, .success)
             content += response.data
@@ -235,16 +267,19 @@ public struct JPKISelfTest: Sendable {
         let header = try await send(CommandAPDU(cla: 0, ins: 0xB0, p1: 0, p2: 0, le: 4))
         try expectSW(header.statusWord, .success)
         guard header.data.count == 4, header.data[0] == 0x30, header.data[1] == 0x82 else {
-            throw UnexpectedStatus(description: "certificate header \(Hex.encode(header.data, separator: " ")) is not 30 82 LL LL")
+            throw UnexpectedStatus(
+                description: "certificate header \(Hex.encode(header.data, separator: " ")) is not 30 82 LL LL")
         }
         let size = (Int(header.data[2]) << 8 | Int(header.data[3])) + 4
         var content: [UInt8] = []
         while content.count < size {
             let le = min(256, size - content.count)
-            let response = try await send(CommandAPDU(cla: 0, ins: 0xB0, p1: UInt8(content.count >> 8), p2: UInt8(content.count & 0xFF), le: le))
+            let response = try await send(
+                CommandAPDU(cla: 0, ins: 0xB0, p1: UInt8(content.count >> 8), p2: UInt8(content.count & 0xFF), le: le))
             try expectSW(response.statusWord, .success)
             guard response.data.count == le else {
-                throw UnexpectedStatus(description: "asked \(le) bytes at offset \(content.count), got \(response.data.count)")
+                throw UnexpectedStatus(
+                    description: "asked \(le) bytes at offset \(content.count), got \(response.data.count)")
             }
             content += response.data
         }

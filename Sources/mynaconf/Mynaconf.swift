@@ -35,7 +35,8 @@ struct Mynaconf: AsyncParsableCommand {
                 let stream = code == .success ? FileHandle.standardOutput : FileHandle.standardError
                 stream.write(Data((message + "\n").utf8))
             }
-            Foundation.exit(code == .success ? 0 : code == .failure ? 1 : code == .validationFailure ? 2 : code.rawValue)
+            Foundation.exit(
+                code == .success ? 0 : code == .failure ? 1 : code == .validationFailure ? 2 : code.rawValue)
         }
     }
 }

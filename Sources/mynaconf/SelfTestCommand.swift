@@ -34,7 +34,9 @@ struct SelfTestCommand: AsyncParsableCommand {
                 asOf: profile.asOf
             )
         )
-        print("mynaconf selftest: card profile '\(profile.name)' (\(profile.sourcePath ?? "?")), as of \(profile.asOf), on \(channel.readerName)")
+        print(
+            "mynaconf selftest: card profile '\(profile.name)' (\(profile.sourcePath ?? "?")), as of \(profile.asOf), on \(channel.readerName)"
+        )
         let results = await selfTest.run()
         for result in results {
             print("\(result.passed ? "PASS" : "FAIL") \(result.id)  \(result.title)")

@@ -8,10 +8,12 @@ import YAMLSource
 
 @Suite("Card profiles")
 struct CardProfileTests {
-    @Test("Every committed profile loads", arguments: [
-        "default", "auth-pin-one-try", "auth-pin-blocked", "sign-password-blocked", "expired-certificates",
-        "under-15", "second-card",
-    ])
+    @Test(
+        "Every committed profile loads",
+        arguments: [
+            "default", "auth-pin-one-try", "auth-pin-blocked", "sign-password-blocked", "expired-certificates",
+            "under-15", "second-card",
+        ])
     func committedProfilesLoad(name: String) throws {
         let profile = try loadProfile(name)
         #expect(profile.name == name)
@@ -37,8 +39,11 @@ struct CardProfileTests {
     func certificateValidity() throws {
         let valid = try CertificateSummary(derEncoded: loadProfile().jpki.authenticationCertificate)
         #expect(valid.notBefore == CalendarDate(year: 2025, month: 4, day: 1))
-        #expect(valid.notAfter == ElectronicCertificateValidity.expiry(
-            issuedOn: CalendarDate(year: 2025, month: 4, day: 1)!, birthDate: CalendarDate(year: 1980, month: 1, day: 1)!))
+        #expect(
+            valid.notAfter
+                == ElectronicCertificateValidity.expiry(
+                    issuedOn: CalendarDate(year: 2025, month: 4, day: 1)!,
+                    birthDate: CalendarDate(year: 1980, month: 1, day: 1)!))
         #expect(try valid.notAfter > loadProfile().asOf)
         let expiredProfile = try loadProfile("expired-certificates")
         for der in [expiredProfile.jpki.authenticationCertificate, expiredProfile.jpki.signingCertificate!] {
@@ -68,17 +73,22 @@ struct CardProfileTests {
         #expect(first.jpki.signingCertificate == second.jpki.signingCertificate)
     }
 
-    @Test("My Number check digits", arguments: [
-        ("123456789018", true), ("987654321018", true), ("123456789012", false), ("12345678901", false),
-        ("12345678901a", false), ("１２３４５６７８９０１８", false),
-    ])
+    @Test(
+        "My Number check digits",
+        arguments: [
+            ("123456789018", true), ("987654321018", true), ("123456789012", false), ("12345678901", false),
+            ("12345678901a", false), ("１２３４５６７８９０１８", false),
+        ])
     func myNumberCheckDigit(number: String, valid: Bool) {
         #expect(CardHolder.isValidMyNumber(number) == valid)
     }
 
     /// A broken profile, the line:column the error must point at, and words the message must contain.
     static let broken: [(String, String, String, String)] = [
-        ("unknown key", "profile: x\nas_of: 2026-11-24\nholdr: {}\n", "3:1", "unknown key 'holdr' (did you mean 'holder'?)"),
+        (
+            "unknown key", "profile: x\nas_of: 2026-11-24\nholdr: {}\n", "3:1",
+            "unknown key 'holdr' (did you mean 'holder'?)"
+        ),
         ("bad date", "profile: x\nas_of: 2026-13-01\n", "2:8", "'2026-13-01' is not a date"),
         ("syntax", "profile: x\nas_of: [2026\n", "3:1", "YAML syntax"),
         ("duplicate key", "profile: x\nprofile: y\n", "1:1", "duplicate key 'profile'"),
@@ -103,30 +113,39 @@ struct CardProfileTests {
         let text = try String(contentsOfFile: profilePath("default"), encoding: .utf8)
         #expect(text.contains(find))
         let changed = text.replacingOccurrences(of: find, with: replace)
-        let line = changed.components(separatedBy: "\n").firstIndex { $0.contains(replace.components(separatedBy: "\n")[0]) }! + 1
+        let line =
+            changed.components(separatedBy: "\n").firstIndex { $0.contains(replace.components(separatedBy: "\n")[0]) }!
+            + 1
         // A private copy of the Vectors layout: cards/<file> and keys -> the committed keys.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mynaconf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("cards"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("cards"), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(
-            atPath: directory.appendingPathComponent("keys").path, withDestinationPath: "\(repositoryRoot)/Vectors/keys")
+            atPath: directory.appendingPathComponent("keys").path, withDestinationPath: "\(repositoryRoot)/Vectors/keys"
+        )
         let path = directory.appendingPathComponent("cards/variant.yaml").path
         try changed.write(toFile: path, atomically: true, encoding: .utf8)
         return (path, line)
     }
 
-    @Test("Semantic errors point at the value", arguments: [
-        ("my_number: \"123456789018\"", "my_number: \"123456789012\"", "not a valid My Number"),
-        ("auth: \"1234\"", "auth: \"12345\"", "the auth credential must be 4 digits"),
-        ("sign: \"ABC123\"", "sign: \"abc\"", "the sign credential must be 6–16 of [A-Z0-9]"),
-        ("key: ../keys/default-auth.pem", "key: ../keys/missing.pem", "cannot read key file '../keys/missing.pem'"),
-        ("sex: \"1\"", "sex: \"3\"", "'3' is not one of: 0, 1, 2, 9"),
-        ("serial: 01 2D 57 CA", "serial: 01 2D 5G CA", "bad hex"),
-        ("auth: \"1234\"", "auth: { value: \"1234\", tries_left: 16 }", "16 is out of range 0...15"),
-        ("key: ../keys/default-auth.pem", "key: ../cards/default.yaml", "key file '../cards/default.yaml'"),
-    ])
+    @Test(
+        "Semantic errors point at the value",
+        arguments: [
+            ("my_number: \"123456789018\"", "my_number: \"123456789012\"", "not a valid My Number"),
+            ("auth: \"1234\"", "auth: \"12345\"", "the auth credential must be 4 digits"),
+            ("sign: \"ABC123\"", "sign: \"abc\"", "the sign credential must be 6–16 of [A-Z0-9]"),
+            ("key: ../keys/default-auth.pem", "key: ../keys/missing.pem", "cannot read key file '../keys/missing.pem'"),
+            ("sex: \"1\"", "sex: \"3\"", "'3' is not one of: 0, 1, 2, 9"),
+            ("serial: 01 2D 57 CA", "serial: 01 2D 5G CA", "bad hex"),
+            ("auth: \"1234\"", "auth: { value: \"1234\", tries_left: 16 }", "16 is out of range 0...15"),
+            ("key: ../keys/default-auth.pem", "key: ../cards/default.yaml", "key file '../cards/default.yaml'"),
+        ])
     func semanticErrors(find: String, replace: String, words: String) throws {
         let (path, line) = try variant(find, replace)
-        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().deletingLastPathComponent().path) }
+        defer {
+            try? FileManager.default.removeItem(
+                atPath: URL(fileURLWithPath: path).deletingLastPathComponent().deletingLastPathComponent().path)
+        }
         do {
             _ = try CardProfile.load(path: path)
             Issue.record("no error for \(replace)")

@@ -25,7 +25,9 @@ struct JPKIClientSequenceTests {
         var card = try makeCard()
         _ = try card.send(selectJPKI)
         #expect(try card.send(selectEF("0006")) == "9000")
-        #expect(try card.send("00B0000020") == "4A504B494150494343544F4B454E32" + String(repeating: "20", count: 17) + "9000")
+        #expect(
+            try card.send("00B0000020") == "4A504B494150494343544F4B454E32" + String(repeating: "20", count: 17)
+                + "9000")
         // The whole file is 160 bytes: offset 160 is past the end.
         let tail = try card.exchange("00B0009F01")
         #expect(tail.statusWord == .success && tail.data.count == 1)
@@ -77,7 +79,8 @@ struct JPKIClientSequenceTests {
         while read.count < size {
             let remaining = size - read.count
             let le = remaining > 255 ? 0 : remaining
-            let response = try card.exchange(Hex.encode([0x00, 0xB0, UInt8(read.count >> 8), UInt8(read.count & 0xFF), UInt8(le)]))
+            let response = try card.exchange(
+                Hex.encode([0x00, 0xB0, UInt8(read.count >> 8), UInt8(read.count & 0xFF), UInt8(le)]))
             #expect(response.statusWord == .success)
             #expect(response.data.count == (le == 0 ? 256 : le))
             read += response.data
@@ -118,7 +121,8 @@ struct JPKIClientSequenceTests {
         let size = (Int(header.data[2]) << 8 | Int(header.data[3])) + 4
         var read: [UInt8] = []
         while read.count < size {
-            let response = try card.exchange(Hex.encode([0x00, 0xB0, UInt8(read.count >> 8), UInt8(read.count & 0xFF), 0xFF]))
+            let response = try card.exchange(
+                Hex.encode([0x00, 0xB0, UInt8(read.count >> 8), UInt8(read.count & 0xFF), 0xFF]))
             #expect(response.data.count == min(255, size - read.count))
             read += response.data
         }
@@ -208,7 +212,8 @@ struct JPKIClientSequenceTests {
         _ = try card.send(selectEF("0018"))
         #expect(try card.send(apdu("00240180", data: ascii("4321"))) == "6982", "not without VERIFY first")
         #expect(try card.send(apdu("00200080", data: ascii("1234"))) == "9000")
-        #expect(try card.send(apdu("00240180", data: ascii("43A1"))) == "6A80", "a badly formed new PIN changes nothing")
+        #expect(
+            try card.send(apdu("00240180", data: ascii("43A1"))) == "6A80", "a badly formed new PIN changes nothing")
         #expect(try card.send(apdu("00240180", data: ascii("4321"))) == "9000")
         _ = try card.send(selectJPKI)
         _ = try card.send(selectEF("0018"))
@@ -247,7 +252,8 @@ struct JPKIClientSequenceTests {
         #expect(response.statusWord == .success)
         #expect(response.data.count == 256)
         // swift-crypto (BoringSSL) checks what OpenSSL produced, with the key from the certificate on the card.
-        let spki = try CertificateSummary(derEncoded: profile.jpki.authenticationCertificate).publicKey.derRepresentation
+        let spki = try CertificateSummary(derEncoded: profile.jpki.authenticationCertificate).publicKey
+            .derRepresentation
         let publicKey = try _RSA.Signing.PublicKey(derRepresentation: spki)
         let signature = _RSA.Signing.RSASignature(rawRepresentation: response.data)
         #expect(publicKey.isValidSignature(signature, for: SHA256.hash(data: message), padding: .insecurePKCS1v1_5))
@@ -269,7 +275,8 @@ struct JPKIClientSequenceTests {
         let spki = try CertificateSummary(derEncoded: profile.jpki.signingCertificate!).publicKey.derRepresentation
         let publicKey = try _RSA.Signing.PublicKey(derRepresentation: spki)
         let signature = _RSA.Signing.RSASignature(rawRepresentation: response.data)
-        #expect(publicKey.isValidSignature(signature, for: Insecure.SHA1.hash(data: message), padding: .insecurePKCS1v1_5))
+        #expect(
+            publicKey.isValidSignature(signature, for: Insecure.SHA1.hash(data: message), padding: .insecurePKCS1v1_5))
         // The auth PIN does not unlock the signing key, and the signing password does not unlock the auth key.
         _ = try card.send(selectEF("0017"))
         #expect(try card.send(apdu("802A0080", data: digestInfo, le: 0)) == "6982")

@@ -40,7 +40,9 @@ struct KeyExtractionTests {
         return (0...(response.count - 8)).contains { windows.contains(Array(response[$0..<$0 + 8])) }
     }
 
-    @Test("No read path on 0017 or 001A returns key material, before or after the PIN and password", arguments: ["0017", "001A"])
+    @Test(
+        "No read path on 0017 or 001A returns key material, before or after the PIN and password",
+        arguments: ["0017", "001A"])
     func noReadPathLeaks(keyFID: String) throws {
         let profile = try loadProfile()
         let key = keyFID == "0017" ? profile.jpki.authenticationKey : profile.jpki.signingKey!

@@ -21,11 +21,13 @@ struct RobustnessTests {
         #expect(try card.send("00A4040C00") == "6700")
     }
 
-    @Test("Unknown AIDs answer 6A82, with or without Le", arguments: [
-        "00A4040007627601FF000000", "00A4040006A00000000101", "00A4040C07A0000000791000",
-        "00A4040C0AD392F00026010000000200", "00A4040C09D392F0002601000000", "00A4040C0BD392F00026010000000100",
-        "00A4040C0AD392F0002601000000010000",
-    ])
+    @Test(
+        "Unknown AIDs answer 6A82, with or without Le",
+        arguments: [
+            "00A4040007627601FF000000", "00A4040006A00000000101", "00A4040C07A0000000791000",
+            "00A4040C0AD392F00026010000000200", "00A4040C09D392F0002601000000", "00A4040C0BD392F00026010000000100",
+            "00A4040C0AD392F0002601000000010000",
+        ])
     func unknownAIDs(command: String) throws {
         var card = try makeCard()
         #expect(try card.send(command) == "6A82")

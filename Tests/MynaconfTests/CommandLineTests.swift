@@ -25,13 +25,16 @@ func mynaconfBinary() -> URL {
     return URL(fileURLWithPath: "\(repositoryRoot)/.build/debug/mynaconf")
 }
 
-func run(_ arguments: [String], environment: [String: String] = [:], directory: String = repositoryRoot) throws -> Invocation {
+func run(_ arguments: [String], environment: [String: String] = [:], directory: String = repositoryRoot) throws
+    -> Invocation
+{
     let process = Process()
     process.executableURL = mynaconfBinary()
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
@@ -82,15 +85,22 @@ struct CommandLineTests {
 
     @Test("Malformed profile: exit 2 with file:line:column")
     func malformedProfile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mynaconf-broken-\(UUID().uuidString).yaml").path
-        try "profile: broken\nas_of: 2026-11-24\nholder:\n  my_numbr: \"1\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mynaconf-broken-\(UUID().uuidString).yaml"
+        ).path
+        try "profile: broken\nas_of: 2026-11-24\nholder:\n  my_numbr: \"1\"\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try run(["selftest", "--card", path])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("\(path):4:3: error: holder: unknown key 'my_numbr' (did you mean 'my_number'?)"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("\(path):4:3: error: holder: unknown key 'my_numbr' (did you mean 'my_number'?)"),
+            "\(result.stderr)")
     }
 
-    @Test("Usage errors exit 2, not ArgumentParser's 64", arguments: [["selftest", "--bogus"], ["no-such-command"], ["selftest", "--card"]])
+    @Test(
+        "Usage errors exit 2, not ArgumentParser's 64",
+        arguments: [["selftest", "--bogus"], ["no-such-command"], ["selftest", "--card"]])
     func usageErrors(arguments: [String]) throws {
         let result = try run(arguments)
         #expect(result.status == 2, "\(result.stderr)")
@@ -114,7 +124,8 @@ struct CommandLineTests {
 
     @Test("The profile is found from outside the source tree through MYNACONF_VECTORS")
     func vectorsFromEnvironment() throws {
-        let result = try run(["selftest"], environment: ["MYNACONF_VECTORS": "\(repositoryRoot)/Vectors"], directory: "/")
+        let result = try run(
+            ["selftest"], environment: ["MYNACONF_VECTORS": "\(repositoryRoot)/Vectors"], directory: "/")
         #expect(result.status == 0, "\(result.stderr)")
     }
 }

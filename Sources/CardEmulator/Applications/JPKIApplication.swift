@@ -28,14 +28,16 @@ public enum JPKIApplication {
             certificatePresence: .transparent(
                 TransparentFile(content: [content.signingCertificate == nil ? 0x00 : 0x8F, 0x8F, 0x00])
             ),
-            protectedData: .transparent(TransparentFile(content: [UInt8](repeating: 0xFF, count: 16), readAccess: .never)),
+            protectedData: .transparent(
+                TransparentFile(content: [UInt8](repeating: 0xFF, count: 16), readAccess: .never)),
             authenticationCertificate: .transparent(TransparentFile(content: content.authenticationCertificate)),
             authenticationCACertificate: .transparent(TransparentFile(content: content.authenticationCA)),
             authenticationKey: .signingKey(
                 SigningKeyObject(key: content.authenticationKey, useAccess: .verified(authenticationPIN))
             ),
             authenticationPIN: .credential(
-                credential("auth", label: "利用者証明用電子証明書暗証番号", pins: pins, limit: authenticationPINLimit, format: .fourDigits)
+                credential(
+                    "auth", label: "利用者証明用電子証明書暗証番号", pins: pins, limit: authenticationPINLimit, format: .fourDigits)
             ),
         ]
         // A card without a signing certificate (holder under 15) has neither the certificate, its key nor the
@@ -46,7 +48,8 @@ public enum JPKIApplication {
             )
             files[signingKey] = .signingKey(SigningKeyObject(key: key, useAccess: .verified(signingPassword)))
             files[signingPassword] = .credential(
-                credential("sign", label: "署名用電子証明書パスワード", pins: pins, limit: signingPasswordLimit, format: .signingPassword)
+                credential(
+                    "sign", label: "署名用電子証明書パスワード", pins: pins, limit: signingPasswordLimit, format: .signingPassword)
             )
         }
         return CardApplication(name: "JPKI", aid: aid, files: files)

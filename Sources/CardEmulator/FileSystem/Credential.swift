@@ -47,7 +47,9 @@ public struct CredentialFormat: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        let count = lengths.lowerBound == lengths.upperBound ? "\(lengths.lowerBound)" : "\(lengths.lowerBound)–\(lengths.upperBound)"
+        let count =
+            lengths.lowerBound == lengths.upperBound
+            ? "\(lengths.lowerBound)" : "\(lengths.lowerBound)–\(lengths.upperBound)"
         return "\(count) \(characters == .digits ? "digits" : "of [A-Z0-9]")"
     }
 }

@@ -18,7 +18,9 @@ extension CardProfile {
 }
 
 /// The validity every test CA certificate has: long before the first card and long after committed data's dates.
-private let caValidity = (notBefore: CalendarDate(year: 2014, month: 1, day: 1)!, notAfter: CalendarDate(year: 2045, month: 12, day: 31)!)
+private let caValidity = (
+    notBefore: CalendarDate(year: 2014, month: 1, day: 1)!, notAfter: CalendarDate(year: 2045, month: 12, day: 31)!
+)
 
 private struct ProfileReader {
     let file: YAMLFile
@@ -62,7 +64,9 @@ private struct ProfileReader {
 
     /// A profile whose credential could never be entered by a client is a mistake, not a test; a deliberately
     /// malformed one belongs in a scenario's APDU.
-    private func checkFormat(_ pin: PINSetting?, _ format: CredentialFormat, _ name: String, _ node: YAMLNode) throws(Diagnostic) {
+    private func checkFormat(_ pin: PINSetting?, _ format: CredentialFormat, _ name: String, _ node: YAMLNode)
+        throws(Diagnostic)
+    {
         guard let pin, !format.accepts(Array(pin.value.utf8)) else { return }
         let mapping = try node.mapping(allowing: ["auth", "sign", "text"])
         throw (mapping[name] ?? node).error("the \(name) credential must be \(format)")
@@ -145,7 +149,8 @@ private struct ProfileReader {
         var signKey: RSAPrivateKey?
         // `sign_certificate: none` (or leaving the value empty) makes a card without one, as an under-15's is.
         if let signNode = map["sign_certificate"], !isNone(signNode) {
-            let sign = try readCertificate(signNode, defaultSubject: "TESTSIGN", holder: holder, profileName: profileName)
+            let sign = try readCertificate(
+                signNode, defaultSubject: "TESTSIGN", holder: holder, profileName: profileName)
             let certificateHolder = CertificateHolder(
                 name: holder.name, sex: holder.sex, birthDate: holder.birthDate, address: holder.address)
             do {
@@ -206,7 +211,8 @@ private struct ProfileReader {
             serial = try hex(node)
             guard !serial.isEmpty, serial.count <= 20 else { throw node.error("a serial number has 1 to 20 bytes") }
         }
-        let subject = try map["subject"]?.string()
+        let subject =
+            try map["subject"]?.string()
             ?? defaultSubject + digest.prefix(5).map { String($0 % 100).leftPadded(2) }.joined() + "A"
         return CertificateSetting(key: key, issued: issued, notAfter: notAfter, serial: serial, subject: subject)
     }
@@ -236,7 +242,8 @@ private struct ProfileReader {
             throw node.error("key file '\(relative)': \(error)")
         }
         guard key.modulusBitCount == 2048 else {
-            throw node.error("key file '\(relative)' holds a \(key.modulusBitCount)-bit key; the card's keys are RSA-2048")
+            throw node.error(
+                "key file '\(relative)' holds a \(key.modulusBitCount)-bit key; the card's keys are RSA-2048")
         }
         return key
     }

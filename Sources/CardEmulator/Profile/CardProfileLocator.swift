@@ -35,7 +35,10 @@ public enum CardProfileLocator {
             let path = "\(directory)/cards/\(card).yaml"
             if FileManager.default.fileExists(atPath: path) { return path }
         }
-        let searched = directories.isEmpty ? "no Vectors folder found; set MYNACONF_VECTORS" : directories.map { $0 + "/cards" }.joined(separator: ", ")
+        let searched =
+            directories.isEmpty
+            ? "no Vectors folder found; set MYNACONF_VECTORS"
+            : directories.map { $0 + "/cards" }.joined(separator: ", ")
         throw Diagnostic("no card profile named '\(card)' (searched \(searched))", at: nil)
     }
 

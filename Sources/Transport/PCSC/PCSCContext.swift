@@ -41,7 +41,10 @@ public enum PCSCStatus {
     static func explanation(_ code: UInt32) -> (TransportError.Kind, String) {
         switch code {
         case 0x8010_001D:
-            return (.noService, "pcscd is not running; start it (e.g. `pcscd` as root, or `make pcscd` from the mynaconf tree)")
+            return (
+                .noService,
+                "pcscd is not running; start it (e.g. `pcscd` as root, or `make pcscd` from the mynaconf tree)"
+            )
         case 0x8010_002E: return (.noReaders, "no reader is connected to pcscd")
         case 0x8010_000C: return (.noCard, "no card is in the reader")
         case 0x8010_0069: return (.cardRemoved, "the card was removed")

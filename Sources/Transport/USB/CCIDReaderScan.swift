@@ -35,9 +35,10 @@ public enum CCIDReaderScan {
             var descriptor = libusb_device_descriptor()
             guard libusb_get_device_descriptor(device, &descriptor) == 0 else { continue }
             if hasCCIDInterface(device, configurations: descriptor.bNumConfigurations) {
-                readers.append(USBReaderDescriptor(
-                    vendorID: descriptor.idVendor, productID: descriptor.idProduct,
-                    bus: libusb_get_bus_number(device), address: libusb_get_device_address(device)))
+                readers.append(
+                    USBReaderDescriptor(
+                        vendorID: descriptor.idVendor, productID: descriptor.idProduct,
+                        bus: libusb_get_bus_number(device), address: libusb_get_device_address(device)))
             }
         }
         return readers
@@ -50,7 +51,8 @@ public enum CCIDReaderScan {
             defer { libusb_free_config_descriptor(config) }
             for i in 0..<Int(config.pointee.bNumInterfaces) {
                 let interface = config.pointee.interface[i]
-                for a in 0..<Int(interface.num_altsetting) where interface.altsetting[a].bInterfaceClass == ccidInterfaceClass {
+                for a in 0..<Int(interface.num_altsetting)
+                where interface.altsetting[a].bInterfaceClass == ccidInterfaceClass {
                     return true
                 }
             }
