@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 CARD ?= default
 BIN := .build/debug/mynaconf
 
-.PHONY: all deps build run test install uninstall clean help
+.PHONY: all deps build run test bench install uninstall clean help
 
 all: build
 
@@ -40,3 +40,8 @@ uninstall:
 
 clean:
 	rm -rf .build
+
+# Speed targets, in a release build; figures and commands are recorded in docs/benchmarks.md.
+bench: deps
+	$(SWIFT) build -c release --product MynaconfBenchmarks
+	.build/release/MynaconfBenchmarks Vectors/cards/default.yaml

@@ -54,6 +54,8 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(name: "MynaconfBenchmarks", dependencies: ["APDU", "CardCrypto", "CardEmulator"]),
+
         .testTarget(name: "APDUTests", dependencies: ["APDU"]),
         .testTarget(
             name: "CardCryptoTests",

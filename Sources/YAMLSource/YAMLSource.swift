@@ -103,6 +103,16 @@ public struct YAMLNode {
         Diagnostic(path.isEmpty ? message : "\(path): \(message)", at: location)
     }
 
+    /// An error at a character inside a one-line scalar (1-based `column` within its text), so a bad hex digit is
+    /// pointed at exactly rather than at the start of the value.
+    public func error(_ message: String, atColumnInValue column: Int) -> Diagnostic {
+        guard case .scalar(let scalar) = node, !scalar.string.contains("\n") else { return error(message) }
+        var place = location
+        let opening = scalar.style == .singleQuoted || scalar.style == .doubleQuoted ? 1 : 0
+        place.column += opening + column - 1
+        return Diagnostic(path.isEmpty ? message : "\(path): \(message)", at: place)
+    }
+
     private var kind: String {
         switch node {
         case .scalar: return "a scalar"

@@ -156,6 +156,21 @@ struct CardProfileTests {
         }
     }
 
+    @Test("A bad hex digit is pointed at exactly: line and column of the character")
+    func badHexColumn() throws {
+        let (path, line) = try variant("serial: 01 2D 57 CA", "serial: 01 2D 5G CA")
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().deletingLastPathComponent().path) }
+        let text = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")[line - 1]
+        let column = text.distance(from: text.startIndex, to: text.firstIndex(of: "G")!) + 1
+        #expect(throws: Diagnostic.self) { try CardProfile.load(path: path) }
+        do {
+            _ = try CardProfile.load(path: path)
+        } catch {
+            #expect(error.location == SourceLocation(file: path, line: line, column: column), "\(error)")
+            #expect(error.message.contains("'G'"))
+        }
+    }
+
     @Test("A missing profile file is a diagnostic, not a crash")
     func missingFile() {
         #expect(throws: Diagnostic.self) { try CardProfile.load(path: "/nonexistent/card.yaml") }

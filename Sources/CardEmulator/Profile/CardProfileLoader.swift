@@ -261,7 +261,8 @@ private struct ProfileReader {
         do {
             return try Hex.decode(text)
         } catch {
-            throw node.error("bad hex: \(error)")
+            guard let column = error.offset, error.offsetUnit == .column else { throw node.error("bad hex: \(error)") }
+            throw node.error("bad hex: \(error.message)", atColumnInValue: column)
         }
     }
 }
