@@ -17,8 +17,28 @@ public struct CardProfile: Sendable {
     public var pins: [String: PINSetting]
     public var jpki: JPKIContent
     public var behaviour: CardBehaviour
-    /// The applications on the chip, built from the above.
-    public var applications: [CardApplication]
+
+    /// The applications on the chip as the card is made from this profile: change a field above (a key, a
+    /// counter) and a card made afterwards carries the change.
+    public var applications: [CardApplication] {
+        [JPKIApplication.build(jpki, pins: pins, asOf: asOf)]
+    }
+
+    public init(
+        name: String, summary: String = "", sourcePath: String? = nil, asOf: CalendarDate,
+        atr: [UInt8] = CardProfile.contactATR, holder: CardHolder, pins: [String: PINSetting], jpki: JPKIContent,
+        behaviour: CardBehaviour = CardBehaviour()
+    ) {
+        self.name = name
+        self.summary = summary
+        self.sourcePath = sourcePath
+        self.asOf = asOf
+        self.atr = atr
+        self.holder = holder
+        self.pins = pins
+        self.jpki = jpki
+        self.behaviour = behaviour
+    }
 
     /// The contact ATR of the My Number card, the one OpenSC's jpki driver matches.
     public static let contactATR: [UInt8] = [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14]
@@ -33,6 +53,18 @@ public struct CardHolder: Sendable, Hashable {
     /// `1` male, `2` female, `9` not applicable (ISO 5218 wording, as the card stores it).
     public var sex: String
     public var cardExpiry: CalendarDate?
+
+    public init(
+        myNumber: String, name: String, address: String, birthDate: CalendarDate, sex: String,
+        cardExpiry: CalendarDate? = nil
+    ) {
+        self.myNumber = myNumber
+        self.name = name
+        self.address = address
+        self.birthDate = birthDate
+        self.sex = sex
+        self.cardExpiry = cardExpiry
+    }
 
     /// The check digit rule of the 個人番号 (MIC ordinance 行政手続における特定の個人を識別するための番号の利用等に
     /// 関する法律施行令 §8): weights 2–7 then 2–6 from the right over the first eleven digits, modulo 11.
@@ -60,6 +92,11 @@ public struct PINSetting: Sendable, Hashable {
     public var value: String
     /// Tries left when the card is made; nil = the full limit.
     public var triesLeft: Int?
+
+    public init(value: String, triesLeft: Int? = nil) {
+        self.value = value
+        self.triesLeft = triesLeft
+    }
 }
 
 /// The JPKI AP's content: certificates (DER) and keys, as issued by the test PKI.
@@ -73,6 +110,21 @@ public struct JPKIContent: Sendable {
     public var signingCertificate: [UInt8]?
     public var signingCA: [UInt8]
     public var signingKey: RSAPrivateKey?
+
+    public init(
+        tokenLabel: String = "JPKIAPICCTOKEN2", tokenSerial: String, authenticationCertificate: [UInt8],
+        authenticationCA: [UInt8], authenticationKey: RSAPrivateKey, signingCertificate: [UInt8]?,
+        signingCA: [UInt8], signingKey: RSAPrivateKey?
+    ) {
+        self.tokenLabel = tokenLabel
+        self.tokenSerial = tokenSerial
+        self.authenticationCertificate = authenticationCertificate
+        self.authenticationCA = authenticationCA
+        self.authenticationKey = authenticationKey
+        self.signingCertificate = signingCertificate
+        self.signingCA = signingCA
+        self.signingKey = signingKey
+    }
 }
 
 /// Card behaviour that no public source states; each is a labelled assumption (docs/card-model.md) that a

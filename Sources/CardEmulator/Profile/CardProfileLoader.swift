@@ -57,8 +57,7 @@ private struct ProfileReader {
             holder: holder,
             pins: pins,
             jpki: jpki,
-            behaviour: behaviour,
-            applications: [JPKIApplication.build(jpki, pins: pins, asOf: asOf)]
+            behaviour: behaviour
         )
     }
 
