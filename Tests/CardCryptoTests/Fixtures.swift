@@ -21,6 +21,11 @@ enum Fixtures {
     static func key(_ name: String) throws -> RSAPrivateKey {
         try RSAPrivateKey(pemRepresentation: pem(name))
     }
+
+    static func date(_ iso: String) -> CalendarDate {
+        guard let date = CalendarDate(iso: iso) else { fatalError("bad date in a test: \(iso)") }
+        return date
+    }
 }
 
 /// The error `body` throws, or nil. `#require(throws:)` cannot infer its type from a typed-throws closure.
