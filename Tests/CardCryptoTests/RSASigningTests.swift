@@ -125,6 +125,26 @@ struct RSASigningTests {
         #expect(!second.publicKey.isValidPKCS1v15(signature: signature, raw: input))
     }
 
+    @Test("A signature must be exactly k bytes, even when it starts with a zero byte")
+    func exactLength() throws {
+        // About one signature in 256 starts with 00; OpenSSL alone would accept it with that byte stripped.
+        var counter: UInt32 = 0
+        var input: [UInt8] = []
+        var signature: [UInt8] = [1]
+        while signature.first != 0 {
+            counter += 1
+            input = DigestInfo.of(.sha256, message: withUnsafeBytes(of: counter) { Array($0) })
+            signature = try self.key.signPKCS1v15(raw: input)
+        }
+        #expect(signature.count == 256)
+        #expect(self.key.publicKey.isValidPKCS1v15(signature: signature, raw: input))
+        let stripped = Array(signature.dropFirst())
+        #expect(!self.key.publicKey.isValidPKCS1v15(signature: stripped, raw: input))
+        #expect(throws: CardCrypto.CryptoError(code: .invalidSignature)) {
+            try self.key.publicKey.recoverPKCS1v15(signature: stripped)
+        }
+    }
+
     @Test("Signing is deterministic and safe from many tasks at once")
     func concurrentSigning() async throws {
         let key = self.key
