@@ -55,6 +55,8 @@ let package = Package(
         ),
 
         .executableTarget(name: "MynaconfBenchmarks", dependencies: ["APDU", "CardCrypto", "CardEmulator"]),
+        // `make bench`: the virtual reader's round trip (a PC/SC client and a minimal vpcd card of our own).
+        .executableTarget(name: "VirtualReaderBenchmark", dependencies: ["CPCSCLite"]),
 
         .testTarget(name: "APDUTests", dependencies: ["APDU"]),
         .testTarget(
@@ -78,5 +80,10 @@ let package = Package(
         ),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "CardEmulator", "APDU"]),
         .testTarget(name: "MynaconfTests", dependencies: ["mynaconf"]),
+        // Through the real pcscd and vpcd, with clients no one here wrote (OpenSC, pcsc-tools, pyscard, openssl).
+        .testTarget(
+            name: "VirtualReaderTests",
+            dependencies: ["Transport", "CardEmulator", "CardCrypto", "APDU", "Runner", "mynaconf"]
+        ),
     ]
 )

@@ -6,8 +6,9 @@ import Testing
 
 @Suite("Card timing, contactless identity and GET DATA 5F51")
 struct TimingAndContactlessTests {
-    /// The default profile with `extra` appended, in a temporary copy of the Vectors layout so key paths resolve.
-    func profile(appending extra: String) throws -> (path: String, firstExtraLine: Int) {
+    /// The default profile with `extra` appended, in a temporary copy of the Vectors layout so key paths resolve;
+    /// `body` gets its path and the line number of the first appended line. The copy is removed afterwards.
+    func withProfile(appending extra: String, _ body: (String, Int) throws -> Void) throws {
         let text = try String(contentsOfFile: profilePath("default"), encoding: .utf8)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mynaconf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(
@@ -16,9 +17,10 @@ struct TimingAndContactlessTests {
             atPath: directory.appendingPathComponent("keys").path, withDestinationPath: "\(repositoryRoot)/Vectors/keys"
         )
         let path = directory.appendingPathComponent("cards/timed.yaml").path
-        let body = text.hasSuffix("\n") ? text : text + "\n"
-        try (body + extra).write(toFile: path, atomically: true, encoding: .utf8)
-        return (path, body.components(separatedBy: "\n").count)
+        let base = text.hasSuffix("\n") ? text : text + "\n"
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try (base + extra).write(toFile: path, atomically: true, encoding: .utf8)
+        try body(path, base.components(separatedBy: "\n").count)
     }
 
     @Test("A profile that sets no timing gets the documented defaults (docs/card-profiles.md)")
@@ -59,19 +61,21 @@ struct TimingAndContactlessTests {
 
     @Test("A profile sets the timing per command and the rates; what it leaves out keeps its default")
     func profileTiming() throws {
-        let (path, _) = try profile(
+        try withProfile(
             appending: """
                 timing:
                   commands:
                     compute_digital_signature: 1200
                     select: 0
                   contactless_bit_rate: 212000
-                """)
-        let timing = try CardProfile.load(path: path).timing
-        #expect(timing.processing[.computeDigitalSignature] == .milliseconds(1200))
-        #expect(timing.processing[.select] == .zero)
-        #expect(timing.processing[.verify] == CardTiming.default.processing[.verify])
-        #expect(timing.contactlessBitRate == 212_000 && timing.contactBitRate == 10_752)
+                """
+        ) { path, _ in
+            let timing = try CardProfile.load(path: path).timing
+            #expect(timing.processing[.computeDigitalSignature] == .milliseconds(1200))
+            #expect(timing.processing[.select] == .zero)
+            #expect(timing.processing[.verify] == CardTiming.default.processing[.verify])
+            #expect(timing.contactlessBitRate == 212_000 && timing.contactBitRate == 10_752)
+        }
     }
 
     @Test(
@@ -87,17 +91,18 @@ struct TimingAndContactlessTests {
             ("atr: 3B " + String(repeating: "00 ", count: 33) + "\n", 1, 6, "found 34 byte(s)"),
         ])
     func malformed(extra: String, line: Int, column: Int, words: String) throws {
-        let (path, first) = try profile(appending: extra)
-        do {
-            let loaded = try CardProfile.load(path: path)
-            // The one valid case: a short but well-formed ATR and a random PUPI.
-            #expect(words.isEmpty, "no error for \(extra)")
-            #expect(loaded.contactless.atr == [0x3B, 0x88, 0x80] && loaded.contactless.pupi == .random)
-        } catch {
-            #expect(!words.isEmpty, "\(error)")
-            let expected = "\(path):\(first + line - 1):\(column): error: "
-            #expect(error.description.hasPrefix(expected), "\(error)")
-            #expect(error.description.contains(words), "\(error)")
+        try withProfile(appending: extra) { path, first in
+            do {
+                let loaded = try CardProfile.load(path: path)
+                // The one valid case: a short but well-formed ATR and a random PUPI.
+                #expect(words.isEmpty, "no error for \(extra)")
+                #expect(loaded.contactless.atr == [0x3B, 0x88, 0x80] && loaded.contactless.pupi == .random)
+            } catch {
+                #expect(!words.isEmpty, "\(error)")
+                let expected = "\(path):\(first + line - 1):\(column): error: "
+                #expect("\(error)".hasPrefix(expected), "\(error)")
+                #expect("\(error)".contains(words), "\(error)")
+            }
         }
     }
 

@@ -77,6 +77,15 @@ public actor PCSCChannel: CardChannel {
         }
     }
 
+    /// Waits until `reader` is empty, for at most `timeout`, without blocking the cooperative pool.
+    public static func waitForRemoval(from reader: String, timeout: Duration) async throws(TransportError)
+        -> PCSCReader
+    {
+        try await offThePool { () throws(TransportError) in
+            try PCSCContext().waitForRemoval(from: reader, timeout: timeout)
+        }
+    }
+
     private func open(waitingForCard timeout: Duration) throws(TransportError) {
         let context = try PCSCContext()
         self.context = context
@@ -119,6 +128,14 @@ public actor PCSCChannel: CardChannel {
         }
         guard status == SCARD_S_SUCCESS else {
             throw PCSCStatus.error(status, doing: "sending a command to the card in '\(readerName)'")
+        }
+        // Every card answer ends with SW1 SW2. A reader that reports success with less (vpcd does when the card
+        // goes away mid-command) lost the card's answer.
+        guard length >= 2 else {
+            throw TransportError(
+                .cardRemoved,
+                "the reader '\(readerName)' returned \(length) byte(s) and no status word while sending a command: "
+                    + "the card was pulled out or stopped answering during the command; insert it and reconnect")
         }
         return Array(receiveBuffer.prefix(Int(length)))
     }
