@@ -32,10 +32,13 @@ install: deps
 	$(SWIFT) build -c release --product mynaconf
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mynaconf/Vectors
 	install -m 0755 .build/release/mynaconf $(DESTDIR)$(PREFIX)/bin/mynaconf
+	install -m 0755 scripts/virtual-reader $(DESTDIR)$(PREFIX)/bin/mynaconf-virtual-reader
+	install -m 0755 ci/start-virtual-card.sh $(DESTDIR)$(PREFIX)/bin/mynaconf-start-virtual-card
 	cp -R Vectors/cards Vectors/keys $(DESTDIR)$(PREFIX)/share/mynaconf/Vectors/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mynaconf
+	rm -f $(DESTDIR)$(PREFIX)/bin/mynaconf-virtual-reader $(DESTDIR)$(PREFIX)/bin/mynaconf-start-virtual-card
 	rm -rf $(DESTDIR)$(PREFIX)/share/mynaconf
 
 clean:
@@ -45,3 +48,6 @@ clean:
 bench: deps
 	$(SWIFT) build -c release --product MynaconfBenchmarks
 	.build/release/MynaconfBenchmarks Vectors/cards/default.yaml
+	$(SWIFT) build -c release --product mynaconf
+	$(SWIFT) build -c release --product VirtualReaderBenchmark
+	scripts/bench-virtual-reader

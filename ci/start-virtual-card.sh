@@ -12,19 +12,26 @@
 #   MYNACONF_PCSCD_PID, MYNACONF_EMULATOR_PID
 #
 # Settings (environment):
-#   MYNACONF            the mynaconf binary (default: mynaconf on PATH)
+#   MYNACONF            the mynaconf binary (default: the one beside this script, else mynaconf on PATH)
 #   MYNACONF_CARD       card profile name or path (default: default); MYNACONF_INTERFACE contact|contactless;
 #                       MYNACONF_SPEED instant|real
 #   MYNACONF_STATE_DIR  where PIDs and logs go (default: $RUNNER_TEMP or /tmp, /mynaconf-virtual-card)
-#   MYNACONF_VIRTUAL_READER  the pcscd starter (default: mynaconf-virtual-reader on PATH, else
-#                       scripts/virtual-reader beside this folder)
+#   MYNACONF_VIRTUAL_READER  the pcscd starter (default: mynaconf-virtual-reader beside this script or on
+#                       PATH, else scripts/virtual-reader of the source tree)
 # Exit codes: 0 done, 2 usage error, 3 environment error (with the logs printed).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-mynaconf=${MYNACONF:-$(command -v mynaconf || true)}
+# Installed (`make install`), this script sits in PREFIX/bin beside mynaconf and mynaconf-virtual-reader.
+first_executable() {
+    local candidate
+    for candidate in "$@"; do [[ -n $candidate && -x $candidate ]] && { echo "$candidate"; return; }; done
+    echo "${1:-}"
+}
+mynaconf=${MYNACONF:-$(first_executable "$here/mynaconf" "$(command -v mynaconf || true)")}
 state=${MYNACONF_STATE_DIR:-${RUNNER_TEMP:-/tmp}/mynaconf-virtual-card}
-reader_script=${MYNACONF_VIRTUAL_READER:-$(command -v mynaconf-virtual-reader || echo "$here/../scripts/virtual-reader")}
+reader_script=${MYNACONF_VIRTUAL_READER:-$(first_executable "$here/mynaconf-virtual-reader" \
+    "$(command -v mynaconf-virtual-reader || true)" "$here/../scripts/virtual-reader")}
 
 fail() {
     echo "start-virtual-card: $*" >&2
