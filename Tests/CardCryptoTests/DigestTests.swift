@@ -40,7 +40,7 @@ struct DigestTests {
     func lengths() {
         #expect(HashAlgorithm.sha1.digestLength == 20)
         #expect(HashAlgorithm.sha256.digestLength == 32)
-        #expect(HashAlgorithm.allCases == [.sha1, .sha256])
+        #expect(HashAlgorithm.allCases == [.sha1, .sha256, .sha224, .sha384, .sha512])
         #expect(HashAlgorithm(rawValue: "sha256") == .sha256)
     }
 
