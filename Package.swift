@@ -31,7 +31,7 @@ let package = Package(
         .target(
             name: "CardCrypto",
             dependencies: [
-                "COpenSSL",
+                "APDU", "COpenSSL",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
