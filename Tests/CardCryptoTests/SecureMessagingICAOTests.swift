@@ -107,8 +107,9 @@ struct SecureMessagingICAOTests {
         let key = try BlockCipherKey(tripleDES: Self.ksEnc)
         let padded = ISO7816Padding.pad([0x01, 0x1E], blockSize: 8)
         #expect(padded == [UInt8](hex: "011E800000000000"))
-        #expect(try BlockCipher.encrypt(padded, key: key, mode: .cbc(iv: [UInt8](repeating: 0, count: 8)))
-            == [UInt8](hex: "6375432908C044F6"))
+        #expect(
+            try BlockCipher.encrypt(padded, key: key, mode: .cbc(iv: [UInt8](repeating: 0, count: 8)))
+                == [UInt8](hex: "6375432908C044F6"))
         let n = [UInt8](hex: "887022120C06C2270CA4020C800000008709016375432908C044F68000000000")
         #expect(
             try RetailMAC.tag(for: n, key: BlockCipherKey(tripleDES: Self.ksMac), padding: .none)

@@ -75,7 +75,8 @@ public enum SecureMessagingSuite: String, Sendable, Hashable, CaseIterable, Cust
     /// Pads `data` (ISO/IEC 7816-4) and encrypts it under the IV this counter gives.
     func encrypt(_ data: [UInt8], key: BlockCipherKey, counter: SendSequenceCounter) throws(CryptoError) -> [UInt8] {
         let iv = try self.initialVector(key: key, counter: counter)
-        return try BlockCipher.encrypt(ISO7816Padding.pad(data, blockSize: self.blockSize), key: key, mode: .cbc(iv: iv))
+        return try BlockCipher.encrypt(
+            ISO7816Padding.pad(data, blockSize: self.blockSize), key: key, mode: .cbc(iv: iv))
     }
 
     /// Decrypts a cryptogram and removes its padding.
