@@ -43,13 +43,14 @@ let package = Package(
             dependencies: ["APDU", "CardCrypto", "YAMLSource"]
         ),
         .target(name: "Transport", dependencies: ["APDU", "CardEmulator", "CPCSCLite", "CLibUSB"]),
+        .target(name: "CryptoVectors", dependencies: ["APDU", "CardCrypto", "CardEmulator", "Transport", "YAMLSource"]),
         .target(name: "Scenario", dependencies: ["APDU", "YAMLSource"]),
         .target(name: "Runner", dependencies: ["Scenario", "Transport", "CardCrypto"]),
         .target(name: "Reports", dependencies: ["Runner"]),
         .executableTarget(
             name: "mynaconf",
             dependencies: [
-                "APDU", "CardCrypto", "CardEmulator", "Transport", "Scenario", "Runner", "Reports",
+                "APDU", "CardCrypto", "CardEmulator", "Transport", "Scenario", "Runner", "Reports", "CryptoVectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -78,5 +79,9 @@ let package = Package(
         ),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "CardEmulator", "APDU"]),
         .testTarget(name: "MynaconfTests", dependencies: ["mynaconf"]),
+        .testTarget(
+            name: "CryptoVectorsTests",
+            dependencies: ["CryptoVectors", "CardCrypto", "CardEmulator", "Transport", "APDU", "YAMLSource"]
+        ),
     ]
 )
