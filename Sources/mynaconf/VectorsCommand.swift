@@ -49,8 +49,12 @@ struct VectorsCommand: AsyncParsableCommand {
                         + "has any")
             }
             let used = Set(results.map(\.path))
-            for file in files where !used.contains(file.path) {
-                print("\(file.path): skipped (\(file.format.rawValue) vectors have no card command)")
+            let skipped = files.filter { !used.contains($0.path) }
+            if !skipped.isEmpty {
+                print("skipped \(skipped.count) file\(skipped.count == 1 ? "" : "s") without signature vectors (no card command runs them)")
+                if self.verbose {
+                    for file in skipped { print("  \(file.path) (\(file.format.rawValue))") }
+                }
             }
         } else {
             results = files.map(runKnownAnswers)

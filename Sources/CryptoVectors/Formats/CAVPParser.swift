@@ -125,6 +125,11 @@ enum CAVPParser {
         let iv = cbc ? try hex("IV") : nil
         let plaintext = try hex("PLAINTEXT")
         let ciphertext = try hex("CIPHERTEXT")
+        if let problem = cipherInputProblem(
+            algorithm: algorithm, key: key, iv: iv, plaintext: plaintext, ciphertext: ciphertext)
+        {
+            throw source.diagnostic(problem, at: start)
+        }
         let check: VectorCheck
         if monteCarlo {
             guard algorithm == .aes, cbc, let iv else {
@@ -142,4 +147,22 @@ enum CAVPParser {
         return VectorCase(
             location: source.location(start), name: name, expectation: .valid, comment: "", check: check)
     }
+}
+
+/// Why a block-cipher record cannot be a valid known answer (a key, IV or data of an impossible length), or nil.
+func cipherInputProblem(
+    algorithm: BlockCipherKey.Algorithm, key: [UInt8], iv: [UInt8]?, plaintext: [UInt8], ciphertext: [UInt8]
+) -> String? {
+    let block = algorithm == .aes ? 16 : 8
+    let keyLengths = algorithm == .aes ? [16, 24, 32] : [16, 24]
+    let name = algorithm == .aes ? "an AES key" : "a triple-DES key"
+    if !keyLengths.contains(key.count) {
+        return "\(name) is \(keyLengths.map(String.init).joined(separator: ", ")) bytes, not \(key.count)"
+    }
+    if let iv, iv.count != block { return "the IV is \(block) bytes, not \(iv.count)" }
+    if plaintext.count != ciphertext.count || !plaintext.count.isMultiple(of: block) {
+        return "plaintext (\(plaintext.count) bytes) and ciphertext (\(ciphertext.count)) must be the same whole "
+            + "number of \(block)-byte blocks"
+    }
+    return nil
 }

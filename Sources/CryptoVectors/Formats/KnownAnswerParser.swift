@@ -172,9 +172,17 @@ enum KnownAnswerParser {
         let check: VectorCheck
         switch kind {
         case "aes-cbc", "tdes-cbc":
+            let algorithm: BlockCipherKey.Algorithm = kind == "aes-cbc" ? .aes : .tripleDES
+            let (key, iv) = (try reader.hex("key"), try reader.hex("iv"))
+            let (plaintext, ciphertext) = (try reader.hex("plaintext"), try reader.hex("ciphertext"))
+            if expectation == .valid,
+                let problem = cipherInputProblem(
+                    algorithm: algorithm, key: key, iv: iv, plaintext: plaintext, ciphertext: ciphertext)
+            {
+                throw source.diagnostic(problem, at: position)
+            }
             check = .blockCipher(
-                key: try reader.hex("key"), algorithm: kind == "aes-cbc" ? .aes : .tripleDES, iv: try reader.hex("iv"),
-                plaintext: try reader.hex("plaintext"), ciphertext: try reader.hex("ciphertext"), direction: .both)
+                key: key, algorithm: algorithm, iv: iv, plaintext: plaintext, ciphertext: ciphertext, direction: .both)
         case "aes-cmac":
             check = .cmac(
                 algorithm: .aes, key: try reader.hex("key"), message: try reader.hex("message"),
