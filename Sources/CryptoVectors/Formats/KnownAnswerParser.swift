@@ -267,18 +267,23 @@ enum KnownAnswerParser {
         return steps
     }
 
-    /// The allowed word nearest to `word` by edit distance, if it is close enough to be a typo.
+    /// The allowed word nearest to `word` by edit distance (a swap of two neighbours counts as one edit, the commonest
+    /// typo), if it is close enough to be a typo.
     static func nearest(_ word: String, in candidates: [String]) -> String? {
         func distance(_ a: [Character], _ b: [Character]) -> Int {
-            var previous = Array(0...b.count)
-            for (i, x) in a.enumerated() {
-                var row = [i + 1]
-                for (j, y) in b.enumerated() {
-                    row.append(min(previous[j + 1] + 1, row[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+            for i in 0...a.count { d[i][0] = i }
+            for j in 0...b.count { d[0][j] = j }
+            for i in stride(from: 1, through: a.count, by: 1) {
+                for j in stride(from: 1, through: b.count, by: 1) {
+                    let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                    d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                    if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                        d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                    }
                 }
-                previous = row
             }
-            return previous[b.count]
+            return d[a.count][b.count]
         }
         let scored = candidates.map { ($0, distance(Array(word), Array($0))) }.min { $0.1 < $1.1 }
         guard let (best, score) = scored, score <= max(2, word.count / 3) else { return nil }
