@@ -78,7 +78,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "CardEmulator", "APDU"]),
-        .testTarget(name: "MynaconfTests", dependencies: ["mynaconf"]),
+        .testTarget(name: "MynaconfTests", dependencies: ["mynaconf"], exclude: ["Fixtures", "Golden"]),
         .testTarget(
             name: "CryptoVectorsTests",
             dependencies: ["CryptoVectors", "CardCrypto", "CardEmulator", "Transport", "APDU", "YAMLSource"]
