@@ -56,7 +56,8 @@ public struct VectorFile: Sendable {
     public static func load(path: String) throws(Diagnostic) -> VectorFile {
         let source = try VectorSource.read(path)
         switch VectorFileKind(path: path) {
-        case .knownAnswer: return VectorFile(path: path, format: .knownAnswer, cases: try KnownAnswerParser.parse(source))
+        case .knownAnswer:
+            return VectorFile(path: path, format: .knownAnswer, cases: try KnownAnswerParser.parse(source))
         case .cavp: return VectorFile(path: path, format: .cavp, cases: try CAVPParser.parse(source))
         case .wycheproof: return VectorFile(path: path, format: .wycheproof, cases: try WycheproofParser.parse(source))
         case nil:

@@ -9,7 +9,8 @@ import YAMLSource
 struct VectorsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vectors",
-        abstract: "Run known-answer vector files: ICAO, RFC and NIST vectors in mynaconf's format, NIST CAVP, Wycheproof.",
+        abstract:
+            "Run known-answer vector files: ICAO, RFC and NIST vectors in mynaconf's format, NIST CAVP, Wycheproof.",
         discussion: """
             Files: .kat (mynaconf's own format, docs/vectors.md), .rsp (NIST CAVP AES and TDES, unchanged), .json \
             (Wycheproof RSASSA-PKCS1-v1_5 verification and generation, AES-CMAC, unchanged). A folder stands for \
@@ -51,7 +52,9 @@ struct VectorsCommand: AsyncParsableCommand {
             let used = Set(results.map(\.path))
             let skipped = files.filter { !used.contains($0.path) }
             if !skipped.isEmpty {
-                print("skipped \(skipped.count) file\(skipped.count == 1 ? "" : "s") without signature vectors (no card command runs them)")
+                print(
+                    "skipped \(skipped.count) file\(skipped.count == 1 ? "" : "s") without signature vectors (no card command runs them)"
+                )
                 if self.verbose {
                     for file in skipped { print("  \(file.path) (\(file.format.rawValue))") }
                 }
@@ -69,7 +72,8 @@ struct VectorsCommand: AsyncParsableCommand {
             let crypto = directory + "/crypto"
             if FileManager.default.fileExists(atPath: crypto) { return crypto }
         }
-        throw Failure.input("no vector files given, and no Vectors/crypto folder found; pass files or set MYNACONF_VECTORS")
+        throw Failure.input(
+            "no vector files given, and no Vectors/crypto folder found; pass files or set MYNACONF_VECTORS")
     }
 
     /// Files as given; a folder becomes the vector files under it, in a stable order.
@@ -107,7 +111,8 @@ struct VectorsCommand: AsyncParsableCommand {
         }
         guard problems.isEmpty else {
             let count = problems.count == 1 ? "1 file" : "\(problems.count) files"
-            throw Failure.input(problems.joined(separator: "\n") + "\nmynaconf vectors: \(count) could not be read; nothing was run")
+            throw Failure.input(
+                problems.joined(separator: "\n") + "\nmynaconf vectors: \(count) could not be read; nothing was run")
         }
         return files
     }

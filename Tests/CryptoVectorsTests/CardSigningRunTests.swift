@@ -32,7 +32,9 @@ struct CardSigningRunTests {
         let sha256Group = file.cases.filter {
             if case .signatureGeneration(_, let group, _, _, _) = $0.check { group == 2 } else { false }
         }
-        let other = try RSAPrivateKey(pemRepresentation: String(contentsOfFile: "\(repositoryRoot)/Vectors/keys/default-auth.pem", encoding: .utf8))
+        let other = try RSAPrivateKey(
+            pemRepresentation: String(
+                contentsOfFile: "\(repositoryRoot)/Vectors/keys/default-auth.pem", encoding: .utf8))
         let channel = EmulatedChannel(card: try CardSigningRun.emulatedCard(key: other, name: "other"))
         let results = try await CardSigningRun.signAndCompare(sha256Group, on: channel, pin: "1234")
         #expect(results.count == 8)
@@ -61,7 +63,8 @@ struct CardSigningRunTests {
         let profile = try CardProfile.load(path: "\(repositoryRoot)/Vectors/cards/default.yaml")
         let channel = EmulatedChannel(card: EmulatedCard(profile: profile))
         do {
-            _ = try await CardSigningRun.runOnCard([try VectorFile.load(path: Self.verification)], channel: channel, pin: "9876")
+            _ = try await CardSigningRun.runOnCard(
+                [try VectorFile.load(path: Self.verification)], channel: channel, pin: "9876")
             Issue.record("a wrong PIN was accepted")
         } catch let error as CardRunError {
             #expect(error.message.contains("the auth PIN was refused (63C2"), "\(error)")

@@ -59,16 +59,34 @@ struct KnownAnswerFormatTests {
             ("[aes-cmac]\nKey = 00\n", "x.kat:2:1: error: a field name is lower-case letters"),
             ("[aes-cmac]\ntga = 00\n", "x.kat:2:1: error: [aes-cmac] has no field 'tga' (did you mean 'tag'?)"),
             ("[aes-cmac]\nkey = 00\nmessage = 00\n", "x.kat:1:1: error: [aes-cmac] needs a 'tag' field"),
-            ("[aes-cmac]\nkey = 00\nkey = 01\n", "x.kat:3:1: error: 'key' is given twice in this case (first on line 2)"),
+            (
+                "[aes-cmac]\nkey = 00\nkey = 01\n",
+                "x.kat:3:1: error: 'key' is given twice in this case (first on line 2)"
+            ),
             ("[aes-cmac]\nkey = 00 0\nmessage =\ntag = 00\n", "x.kat:2:10: error: key: odd number of hex digits (3)"),
             ("[aes-cmac]\nkey = 00\n    0Z\nmessage =\ntag = 00\n", "x.kat:3:6: error: key: invalid hex digit 'Z'"),
             ("\n    00\n", "x.kat:2:5: error: an indented line continues the value of the field above it"),
             ("# only a comment\n", "x.kat:1:1: error: the file has no cases"),
-            ("[key-derivation]\nsuite = des\nkey-seed = 00\nk-enc = 00\nk-mac = 00\n", "x.kat:2:9: error: suite is '3des' or 'aes128', not 'des'"),
-            ("[aes-cmac]\nexpect = maybe\nkey = 00\nmessage =\ntag = 00\n", "x.kat:2:1: error: expect is 'valid', 'invalid' or 'acceptable'"),
-            ("[aes-cmac]\nerror = macMismatch\nkey = 00\nmessage =\ntag = 00\n", "x.kat:2:1: error: 'error' names how an invalid case must be refused"),
-            ("[aes-cbc]\nkey = 00\niv = 00\nplaintext = 00\nciphertext = 00\n", "x.kat:1:1: error: an AES key is 16, 24, 32 bytes, not 1"),
-            ("[retail-mac]\npadding = iso\nkey = 00\nmessage = 00\nmac = 00\n", "x.kat:2:1: error: padding is 'method2'"),
+            (
+                "[key-derivation]\nsuite = des\nkey-seed = 00\nk-enc = 00\nk-mac = 00\n",
+                "x.kat:2:9: error: suite is '3des' or 'aes128', not 'des'"
+            ),
+            (
+                "[aes-cmac]\nexpect = maybe\nkey = 00\nmessage =\ntag = 00\n",
+                "x.kat:2:1: error: expect is 'valid', 'invalid' or 'acceptable'"
+            ),
+            (
+                "[aes-cmac]\nerror = macMismatch\nkey = 00\nmessage =\ntag = 00\n",
+                "x.kat:2:1: error: 'error' names how an invalid case must be refused"
+            ),
+            (
+                "[aes-cbc]\nkey = 00\niv = 00\nplaintext = 00\nciphertext = 00\n",
+                "x.kat:1:1: error: an AES key is 16, 24, 32 bytes, not 1"
+            ),
+            (
+                "[retail-mac]\npadding = iso\nkey = 00\nmessage = 00\nmac = 00\n",
+                "x.kat:2:1: error: padding is 'method2'"
+            ),
         ])
     func malformed(text: String, message: String) throws {
         let error = try loadError("x.kat", text)
@@ -87,21 +105,26 @@ struct KnownAnswerFormatTests {
     @Test("Secure-messaging steps must come whole and in order")
     func steps() throws {
         let missing = try loadError("s.kat", Self.sessionHead + "command = 00A4020C02011E\nprotected-command = 00\n")
-        #expect(missing?.hasPrefix("s.kat:7:1: error: step 1 ends without 'protected-response'") == true, "\(missing ?? "")")
+        #expect(
+            missing?.hasPrefix("s.kat:7:1: error: step 1 ends without 'protected-response'") == true, "\(missing ?? "")"
+        )
         let swapped = try loadError("s.kat", Self.sessionHead + "protected-command = 00\ncommand = 00\n")
-        #expect(swapped?.hasPrefix("s.kat:6:1: error: 'protected-command' where step 1 needs 'command'") == true, "\(swapped ?? "")")
+        #expect(
+            swapped?.hasPrefix("s.kat:6:1: error: 'protected-command' where step 1 needs 'command'") == true,
+            "\(swapped ?? "")")
         let none = try loadError("s.kat", Self.sessionHead)
         #expect(none?.contains("needs at least one step") == true)
     }
 
     @Test("A session step that does not match is named: which step, which side, which bytes")
     func sessionMismatch() throws {
-        let text = Self.sessionHead + """
-            command = 00A4020C02011E
-            protected-command = 0CA4020C158709016375432908C044F68E08BF8B92D635FF24F800
-            protected-response = 990290008E08FA855A5D4C50A8ED9000
-            response = 6A82
-            """
+        let text =
+            Self.sessionHead + """
+                command = 00A4020C02011E
+                protected-command = 0CA4020C158709016375432908C044F68E08BF8B92D635FF24F800
+                protected-response = 990290008E08FA855A5D4C50A8ED9000
+                response = 6A82
+                """
         let result = try run("s.kat", text)
         guard case .failed(let reason) = result.results[0].outcome else {
             Issue.record("expected a failure")
@@ -147,7 +170,11 @@ struct CAVPFormatTests {
 
     @Test("A changed ciphertext fails in the direction that was asked")
     func failing() throws {
-        let result = try run("TCBCMMT2.rsp", Self.tdes.replacingOccurrences(of: "CIPHERTEXT = c91892948b6cadb4\r\n\r\n[DECRYPT]", with: "CIPHERTEXT = c91892948b6cadb5\r\n\r\n[DECRYPT]"))
+        let result = try run(
+            "TCBCMMT2.rsp",
+            Self.tdes.replacingOccurrences(
+                of: "CIPHERTEXT = c91892948b6cadb4\r\n\r\n[DECRYPT]",
+                with: "CIPHERTEXT = c91892948b6cadb5\r\n\r\n[DECRYPT]"))
         #expect(result.failed == 1)
         #expect(result.passed == 1)
     }
@@ -160,8 +187,14 @@ struct CAVPFormatTests {
             ("[ENCRYPT]\nCOUNT = 0\nSALT = 00\n", "TCBCMMT2.rsp:3:1: error: unknown field 'SALT'"),
             ("[VERIFY]\n", "TCBCMMT2.rsp:1:1: error: unknown section [VERIFY]"),
             ("[ENCRYPT]\nCOUNT = 0\nKEY1 = 00\nKEY1 = 00\n", "TCBCMMT2.rsp:4:1: error: 'KEY1' is given twice"),
-            ("[ENCRYPT]\nCOUNT = 0\nKEY1 = 0102030405060708\nKEY2 = 0102030405060708\nKEY3 = 0102030405060708\nIV = 0102030405060708\nPLAINTEXT = 0102030405060708\n", "TCBCMMT2.rsp:2:1: error: the record has no CIPHERTEXT"),
-            ("[ENCRYPT]\nCOUNT = 0\nKEY1 = 01020304050607x8\n", "TCBCMMT2.rsp:3:22: error: KEY1: invalid hex digit 'x'"),
+            (
+                "[ENCRYPT]\nCOUNT = 0\nKEY1 = 0102030405060708\nKEY2 = 0102030405060708\nKEY3 = 0102030405060708\nIV = 0102030405060708\nPLAINTEXT = 0102030405060708\n",
+                "TCBCMMT2.rsp:2:1: error: the record has no CIPHERTEXT"
+            ),
+            (
+                "[ENCRYPT]\nCOUNT = 0\nKEY1 = 01020304050607x8\n",
+                "TCBCMMT2.rsp:3:22: error: KEY1: invalid hex digit 'x'"
+            ),
             ("# nothing\n", "TCBCMMT2.rsp:1:1: error: no records"),
             ("[ENCRYPT]\nCOUNT\n", "TCBCMMT2.rsp:2:1: error: expected 'NAME = value'"),
         ])
@@ -173,6 +206,8 @@ struct CAVPFormatTests {
     @Test("A file whose name gives no mode, and Monte Carlo for triple DES, are refused")
     func unsupported() throws {
         #expect(try loadError("vectors.rsp", Self.tdes)?.contains("cannot tell the mode from the file name") == true)
-        #expect(try loadError("TCBCMonte2.rsp", Self.tdes)?.contains("Monte Carlo records are run for AES-CBC only") == true)
+        #expect(
+            try loadError("TCBCMonte2.rsp", Self.tdes)?.contains("Monte Carlo records are run for AES-CBC only") == true
+        )
     }
 }

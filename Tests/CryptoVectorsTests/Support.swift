@@ -12,7 +12,8 @@ let cryptoVectors = "\(repositoryRoot)/Vectors/crypto"
 
 /// Writes `text` to a fresh temporary file with this name and returns its path.
 func temporaryFile(_ name: String, _ text: String) throws -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mynaconf-vectors-\(UUID().uuidString)")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "mynaconf-vectors-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let path = directory.appendingPathComponent(name).path
     try Data(text.utf8).write(to: URL(fileURLWithPath: path))

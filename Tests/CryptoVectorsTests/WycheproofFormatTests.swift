@@ -58,14 +58,38 @@ struct WycheproofFormatTests {
     @Test(
         "Malformed files: errors at the line and column of the offending element",
         arguments: [
-            (#"        {"tcId": 1, "key": "2b7e15zz", "msg": "", "tag": "", "result": "valid"}"#, "w.json:10:35: error: \"key\" is not hex: 'z'"),
-            (#"        {"tcId": 1, "key": "2b7", "msg": "", "tag": "", "result": "valid"}"#, "w.json:10:28: error: \"key\" has an odd number of hex digits"),
-            (#"        {"tcId": 1, "msg": "", "tag": "", "result": "valid"}"#, "w.json:10:9: error: the test has no \"key\""),
-            (#"        {"tcId": "1", "key": "", "msg": "", "tag": "", "result": "valid"}"#, "w.json:10:18: error: \"tcId\" should be a whole number, found a string"),
-            (#"        {"tcId": 1, "key": 7, "msg": "", "tag": "", "result": "valid"}"#, "w.json:10:28: error: \"key\" should be a hex string, found a number"),
-            (#"        {"tcId": 1, "key": "", "msg": "", "tag": "", "result": "fine"}"#, "w.json:10:64: error: \"result\" is \"valid\", \"invalid\" or \"acceptable\""),
-            (#"        {"tcId": 1, "key": "", "key": "", "msg": "", "tag": "", "result": "valid"}"#, "w.json:10:32: error: JSON syntax: duplicate key \"key\" (first at line 10, column 21)"),
-            (#"        {"tcId": 1, "key": "",}"#, "w.json:10:31: error: JSON syntax: a member name in double quotes was expected"),
+            (
+                #"        {"tcId": 1, "key": "2b7e15zz", "msg": "", "tag": "", "result": "valid"}"#,
+                "w.json:10:35: error: \"key\" is not hex: 'z'"
+            ),
+            (
+                #"        {"tcId": 1, "key": "2b7", "msg": "", "tag": "", "result": "valid"}"#,
+                "w.json:10:28: error: \"key\" has an odd number of hex digits"
+            ),
+            (
+                #"        {"tcId": 1, "msg": "", "tag": "", "result": "valid"}"#,
+                "w.json:10:9: error: the test has no \"key\""
+            ),
+            (
+                #"        {"tcId": "1", "key": "", "msg": "", "tag": "", "result": "valid"}"#,
+                "w.json:10:18: error: \"tcId\" should be a whole number, found a string"
+            ),
+            (
+                #"        {"tcId": 1, "key": 7, "msg": "", "tag": "", "result": "valid"}"#,
+                "w.json:10:28: error: \"key\" should be a hex string, found a number"
+            ),
+            (
+                #"        {"tcId": 1, "key": "", "msg": "", "tag": "", "result": "fine"}"#,
+                "w.json:10:64: error: \"result\" is \"valid\", \"invalid\" or \"acceptable\""
+            ),
+            (
+                #"        {"tcId": 1, "key": "", "key": "", "msg": "", "tag": "", "result": "valid"}"#,
+                "w.json:10:32: error: JSON syntax: duplicate key \"key\" (first at line 10, column 21)"
+            ),
+            (
+                #"        {"tcId": 1, "key": "",}"#,
+                "w.json:10:31: error: JSON syntax: a member name in double quotes was expected"
+            ),
             (#"        [1]"#, "w.json:10:9: error: a test should be an object, found an array"),
         ])
     func malformed(test: String, message: String) throws {
@@ -76,9 +100,13 @@ struct WycheproofFormatTests {
     @Test("Unsupported schemas and algorithms are named with their place")
     func unsupported() throws {
         let schema = try loadError("w.json", Self.cmacFile(Self.rfcExample, schema: "ecdsa_verify_schema.json"))
-        #expect(schema?.hasPrefix("w.json:3:13: error: unsupported Wycheproof schema 'ecdsa_verify_schema.json'") == true, "\(schema ?? "")")
+        #expect(
+            schema?.hasPrefix("w.json:3:13: error: unsupported Wycheproof schema 'ecdsa_verify_schema.json'") == true,
+            "\(schema ?? "")")
         let algorithm = try loadError("w.json", Self.cmacFile(Self.rfcExample, algorithm: "HMACSHA256"))
-        #expect(algorithm?.hasPrefix("w.json:2:16: error: the MAC tests are run for AES-CMAC only") == true, "\(algorithm ?? "")")
+        #expect(
+            algorithm?.hasPrefix("w.json:2:16: error: the MAC tests are run for AES-CMAC only") == true,
+            "\(algorithm ?? "")")
         #expect(try loadError("w.json", "[]")?.hasPrefix("w.json:1:1: error: the file should be an object") == true)
         #expect(try loadError("w.json", "{}")?.hasPrefix("w.json:1:1: error: the file has no \"schema\"") == true)
     }
@@ -91,7 +119,8 @@ struct WycheproofFormatTests {
         text = text.replacingOccurrences(of: "\"sig\": \"840f5dac", with: "\"sig\": \"840f5dad")
         let result = try run("rsa.json", text)
         #expect(result.failed == 1, "the edit did not take: the file's layout changed")
-        #expect(result.results.first { $0.vectorCase.name == "tcId 1" }?.outcome
-            == .failed("the strict PKCS#1 v1.5 verifier refuses the signature"))
+        #expect(
+            result.results.first { $0.vectorCase.name == "tcId 1" }?.outcome
+                == .failed("the strict PKCS#1 v1.5 verifier refuses the signature"))
     }
 }

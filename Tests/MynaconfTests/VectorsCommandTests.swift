@@ -34,7 +34,9 @@ struct VectorsCommandTests {
     func emulator() throws {
         let result = try run(["vectors", "--emulator"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains("rsa_pkcs1_2048_sig_gen_test.json (on the emulated card): 32 passed, 0 failed, 11 acceptable"))
+        #expect(
+            result.stdout.contains(
+                "rsa_pkcs1_2048_sig_gen_test.json (on the emulated card): 32 passed, 0 failed, 11 acceptable"))
         #expect(Self.closingLine(result.stdout) == "41 passed, 0 failed")
     }
 

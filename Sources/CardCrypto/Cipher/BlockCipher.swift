@@ -60,7 +60,8 @@ public final class BlockCipherStream {
             guard vector.count == key.blockSize else {
                 throw CryptoError(
                     code: .invalidDataLength,
-                    reason: "a \(key.algorithm.rawValue) CBC initial vector is \(key.blockSize) bytes, not \(vector.count)"
+                    reason:
+                        "a \(key.algorithm.rawValue) CBC initial vector is \(key.blockSize) bytes, not \(vector.count)"
                 )
             }
             iv = vector

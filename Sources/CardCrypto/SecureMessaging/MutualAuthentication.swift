@@ -1,6 +1,6 @@
 import APDU
 
-/// Sizes of the BAC-style mutual authentication (ICAO 9303-11 §4.3 / §9.7.2), used by both suites.
+/// Sizes of the BAC-style mutual authentication (ICAO 9303-11 §4.3, Appendix D), used by both suites.
 public enum MutualAuthentication {
     /// RND.IC and RND.IFD: 8 bytes each.
     public static let challengeLength = 8
@@ -11,7 +11,7 @@ public enum MutualAuthentication {
     /// The MUTUAL AUTHENTICATE data in each direction: the cryptogram then its 8-byte checksum.
     public static let messageLength = cryptogramLength + SecureMessagingSuite.checksumLength
 
-    /// E = encryption with the access key and a zero IV (ICAO §9.7.2 for triple DES; the same for AES in the card
+    /// E = encryption with the access key and a zero IV (ICAO 9303-11 BAC for triple DES; the same for AES in the card
     /// profile), then the suite's checksum over E.
     static func seal(_ plaintext: [UInt8], keys: SecureMessagingKeys) throws(CryptoError) -> [UInt8] {
         let zeroIV = [UInt8](repeating: 0, count: keys.suite.blockSize)
@@ -190,7 +190,7 @@ public struct CardMutualAuthentication: Sendable {
     }
 }
 
-/// ICAO 9303-11 §9.7.2 (BAC): the key seed from the MRZ information — document number, date of birth and date of
+/// ICAO 9303-11 BAC (§9.7, Appendix D.2): the key seed from the MRZ information — document number, date of birth and date of
 /// expiry, each with its check digit — as the first 16 bytes of its SHA-1.
 public enum BasicAccessControl {
     public static func keySeed(mrzInformation: String) -> [UInt8] {

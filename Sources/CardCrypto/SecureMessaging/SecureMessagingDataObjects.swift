@@ -164,7 +164,7 @@ enum SecureMessagingDataObjects {
 }
 
 /// Whose turn it is in a session: commands and responses alternate, and an error ends the session for good, as
-/// ICAO 9303-11 requires of the chip ("the session keys are destroyed") and as a careful host does too.
+/// ICAO 9303-11 §9.8 has the chip abort secure messaging after an error, and a careful host does the same.
 enum SecureMessagingTurn: Sendable, Hashable {
     case command
     case response(instruction: UInt8)

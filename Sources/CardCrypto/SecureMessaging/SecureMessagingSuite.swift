@@ -64,7 +64,7 @@ public enum SecureMessagingSuite: String, Sendable, Hashable, CaseIterable, Cust
         }
     }
 
-    /// The IV for the data of one APDU: zero for triple DES (§9.8.6.1), E(KSenc, SSC) for AES (§9.8.6.2).
+    /// The IV for the data of one APDU: zero for triple DES, E(KSenc, SSC) for AES (ICAO 9303-11 §9.8).
     func initialVector(key: BlockCipherKey, counter: SendSequenceCounter) throws(CryptoError) -> [UInt8] {
         switch self {
         case .tripleDES: return [UInt8](repeating: 0, count: 8)
@@ -159,7 +159,7 @@ public struct SendSequenceCounter: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The counter after BAC-style mutual authentication: the last 4 bytes of RND.IC, then the last 4 of RND.IFD
-    /// (ICAO 9303-11 §9.8.6.3). For AES the same 8 bytes are preceded by 8 zero bytes — an assumption of the card
+    /// (ICAO 9303-11 §9.8, Appendix D). For AES the same 8 bytes are preceded by 8 zero bytes — an assumption of the card
     /// profile (docs/secure-messaging.md): ICAO's AES counter starts at zero after PACE, which the card does not use.
     public static func initial(
         suite: SecureMessagingSuite,

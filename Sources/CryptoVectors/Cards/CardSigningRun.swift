@@ -47,7 +47,8 @@ struct JPKISigningCard {
         try await self.selectEF(JPKIApplication.authenticationPIN, "EF 0018 (auth PIN)")
         let tries = try await self.send(CommandAPDU(cla: 0, ins: 0x20, p1: 0, p2: 0x80), "VERIFY (tries left)")
         guard let left = tries.statusWord.triesLeft else {
-            throw CardRunError(message: "\(self.channel.readerName): the auth PIN's counter answered \(tries.statusWord)")
+            throw CardRunError(
+                message: "\(self.channel.readerName): the auth PIN's counter answered \(tries.statusWord)")
         }
         guard left >= 2 else {
             throw CardRunError(
@@ -95,7 +96,8 @@ struct JPKISigningCard {
                 "READ BINARY at \(offset)")
             guard chunk.statusWord.isSuccess, !chunk.data.isEmpty else {
                 throw CardRunError(
-                    message: "\(self.channel.readerName): READ BINARY at \(offset) of EF 000A answered \(chunk.statusWord)")
+                    message:
+                        "\(self.channel.readerName): READ BINARY at \(offset) of EF 000A answered \(chunk.statusWord)")
             }
             certificate += chunk.data
         }
@@ -208,7 +210,9 @@ public enum CardSigningRun {
         try await card.prepare()
         var results: [CaseResult] = []
         for vectorCase in cases {
-            guard case .signatureGeneration(_, _, let hash, let message, let expected) = vectorCase.check else { continue }
+            guard case .signatureGeneration(_, _, let hash, let message, let expected) = vectorCase.check else {
+                continue
+            }
             let response = try await card.sign(DigestInfo.of(hash, message: message))
             let verdict: CheckVerdict =
                 !response.statusWord.isSuccess
@@ -230,7 +234,8 @@ public enum CardSigningRun {
         } catch let error as CardRunError {
             throw error
         } catch {
-            throw CardRunError(message: "\(channel.readerName): EF 000A is not a certificate mynaconf can read: \(error)")
+            throw CardRunError(
+                message: "\(channel.readerName): EF 000A is not a certificate mynaconf can read: \(error)")
         }
         try await card.prepare()
         var results: [CaseResult] = []

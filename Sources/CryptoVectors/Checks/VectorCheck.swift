@@ -7,7 +7,8 @@ enum VectorCheck: Sendable {
     enum Direction: Sendable { case encrypt, decrypt, both }
 
     /// AES or triple DES, ECB (no IV) or CBC: one direction (CAVP) or both (our files).
-    case blockCipher(key: [UInt8], algorithm: BlockCipherKey.Algorithm, iv: [UInt8]?, plaintext: [UInt8],
+    case blockCipher(
+        key: [UInt8], algorithm: BlockCipherKey.Algorithm, iv: [UInt8]?, plaintext: [UInt8],
         ciphertext: [UInt8], direction: Direction)
     /// The AESAVS CBC Monte Carlo test (AESAVS §6.4.2): 1000 chained encryptions or decryptions, the last compared.
     case aesMonteCarlo(key: [UInt8], iv: [UInt8], input: [UInt8], output: [UInt8], encrypting: Bool)
@@ -75,7 +76,8 @@ extension VectorCheck {
         do {
             return try self.evaluate()
         } catch let error as CryptoError {
-            return .rejected(error.reason.isEmpty ? "\(error.code)" : "\(error.code): \(error.reason)", code: "\(error.code)")
+            return .rejected(
+                error.reason.isEmpty ? "\(error.code)" : "\(error.code): \(error.reason)", code: "\(error.code)")
         } catch {
             return .rejected("\(error)")
         }

@@ -38,7 +38,9 @@ public struct FileResult: Sendable {
 
     public var passed: Int { self.results.filter { $0.outcome == .passed }.count }
     public var failed: Int { self.results.filter { if case .failed = $0.outcome { true } else { false } }.count }
-    public var acceptable: Int { self.results.filter { if case .acceptable = $0.outcome { true } else { false } }.count }
+    public var acceptable: Int {
+        self.results.filter { if case .acceptable = $0.outcome { true } else { false } }.count
+    }
 }
 
 /// Runs every case of a file against CardCrypto.

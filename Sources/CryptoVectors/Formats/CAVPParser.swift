@@ -8,7 +8,9 @@ import YAMLSource
 /// The files are used unchanged: `#` header lines, `[ENCRYPT]` / `[DECRYPT]` sections, and records of `NAME = value`
 /// lines that start with `COUNT`. Every record becomes one case at the line of its COUNT.
 enum CAVPParser {
-    static let recordFields: Set<String> = ["COUNT", "KEY", "KEYs", "KEY1", "KEY2", "KEY3", "IV", "PLAINTEXT", "CIPHERTEXT"]
+    static let recordFields: Set<String> = [
+        "COUNT", "KEY", "KEYs", "KEY1", "KEY2", "KEY3", "IV", "PLAINTEXT", "CIPHERTEXT",
+    ]
 
     static func parse(_ source: VectorSource) throws(Diagnostic) -> [VectorCase] {
         let fileName = source.path.split(separator: "/").last.map(String.init) ?? source.path
@@ -82,7 +84,8 @@ enum CAVPParser {
         }
         try finish()
         guard !cases.isEmpty else {
-            throw source.diagnostic("no records: a CAVP file has COUNT = … records", at: TextPosition(line: 1, column: 1))
+            throw source.diagnostic(
+                "no records: a CAVP file has COUNT = … records", at: TextPosition(line: 1, column: 1))
         }
         return cases
     }

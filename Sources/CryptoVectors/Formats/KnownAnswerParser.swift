@@ -124,7 +124,8 @@ enum KnownAnswerParser {
         }
         try finish()
         guard !cases.isEmpty else {
-            throw source.diagnostic("the file has no cases: a case opens with [kind]", at: TextPosition(line: 1, column: 1))
+            throw source.diagnostic(
+                "the file has no cases: a case opens with [kind]", at: TextPosition(line: 1, column: 1))
         }
         return cases
     }
@@ -201,7 +202,8 @@ enum KnownAnswerParser {
                 key: try reader.hex("key"), message: try reader.hex("message"), padding: padding,
                 mac: try reader.hex("mac"))
         case "bac-key-seed":
-            check = .mrzKeySeed(mrzInformation: try reader.text("mrz-information")!, keySeed: try reader.hex("key-seed"))
+            check = .mrzKeySeed(
+                mrzInformation: try reader.text("mrz-information")!, keySeed: try reader.hex("key-seed"))
         case "key-derivation":
             check = .keyDerivation(
                 suite: try reader.suite(), keySeed: try reader.hex("key-seed"), encryption: try reader.hex("k-enc"),
@@ -225,7 +227,8 @@ enum KnownAnswerParser {
         let expectedError = try reader.text("error")
         if expectedError != nil && expectation != .invalid {
             throw source.diagnostic(
-                "'error' names how an invalid case must be refused; add 'expect = invalid'", at: single["error"]!.position)
+                "'error' names how an invalid case must be refused; add 'expect = invalid'",
+                at: single["error"]!.position)
         }
         return VectorCase(
             location: source.location(position), name: caseName, expectation: expectation, comment: "",
@@ -262,7 +265,8 @@ enum KnownAnswerParser {
             index += order.count
         }
         guard !steps.isEmpty else {
-            throw source.diagnostic("[secure-messaging] needs at least one step: command, protected-command, …", at: position)
+            throw source.diagnostic(
+                "[secure-messaging] needs at least one step: command, protected-command, …", at: position)
         }
         return steps
     }

@@ -72,7 +72,8 @@ enum WycheproofParser {
                 let message = try document.hex(try document.member(test, "msg", of: "the test"), "msg")
                 let signature = try document.hex(try document.member(test, "sig", of: "the test"), "sig")
                 cases.append(
-                    common.makeCase(.signatureVerification(key: key, hash: hash, message: message, signature: signature)))
+                    common.makeCase(
+                        .signatureVerification(key: key, hash: hash, message: message, signature: signature)))
             }
         case .signatureGeneration:
             let key = try self.privateKey(of: group, document: document)
@@ -83,7 +84,8 @@ enum WycheproofParser {
                 let signature = try document.hex(try document.member(test, "sig", of: "the test"), "sig")
                 cases.append(
                     common.makeCase(
-                        .signatureGeneration(key: key, group: index, hash: hash, message: message, signature: signature)))
+                        .signatureGeneration(key: key, group: index, hash: hash, message: message, signature: signature)
+                    ))
             }
         case .mac:
             for test in tests {
@@ -120,7 +122,8 @@ enum WycheproofParser {
                 do {
                     return try RSAPublicKey(derRepresentation: der)
                 } catch {
-                    throw document.source.diagnostic("\(name) is not an RSA public key: \(error.reason)", at: node.position)
+                    throw document.source.diagnostic(
+                        "\(name) is not an RSA public key: \(error.reason)", at: node.position)
                 }
             }
         }
@@ -204,13 +207,17 @@ struct JSONReader {
             throw self.source.diagnostic("\"\(name)\" should be a hex string, found \(node.kind)", at: node.position)
         }
         guard text.allSatisfy({ $0.isHexDigit && $0.isASCII }) else {
-            let offset = text.firstIndex { !($0.isHexDigit && $0.isASCII) }.map { text.distance(from: text.startIndex, to: $0) } ?? 0
+            let offset =
+                text.firstIndex { !($0.isHexDigit && $0.isASCII) }.map { text.distance(from: text.startIndex, to: $0) }
+                ?? 0
             var position = node.position
             if plain { position.column += 1 + offset }
-            throw self.source.diagnostic("\"\(name)\" is not hex: '\(text[text.index(text.startIndex, offsetBy: offset)])'", at: position)
+            throw self.source.diagnostic(
+                "\"\(name)\" is not hex: '\(text[text.index(text.startIndex, offsetBy: offset)])'", at: position)
         }
         guard text.count.isMultiple(of: 2) else {
-            throw self.source.diagnostic("\"\(name)\" has an odd number of hex digits (\(text.count))", at: node.position)
+            throw self.source.diagnostic(
+                "\"\(name)\" has an odd number of hex digits (\(text.count))", at: node.position)
         }
         do {
             return try Hex.decode(text)

@@ -123,11 +123,14 @@ struct LocatedJSONReader {
         case UInt8(ascii: "\""):
             let (text, plain) = try self.parseString()
             return LocatedJSON(value: .string(text, plain: plain), position: start)
-        case UInt8(ascii: "t"): try self.expectLiteral("true")
+        case UInt8(ascii: "t"):
+            try self.expectLiteral("true")
             return LocatedJSON(value: .bool(true), position: start)
-        case UInt8(ascii: "f"): try self.expectLiteral("false")
+        case UInt8(ascii: "f"):
+            try self.expectLiteral("false")
             return LocatedJSON(value: .bool(false), position: start)
-        case UInt8(ascii: "n"): try self.expectLiteral("null")
+        case UInt8(ascii: "n"):
+            try self.expectLiteral("null")
             return LocatedJSON(value: .null, position: start)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             return LocatedJSON(value: .number(try self.parseNumber()), position: start)

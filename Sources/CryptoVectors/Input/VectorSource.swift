@@ -26,8 +26,9 @@ struct VectorSource: Sendable {
         }
         let bytes = [UInt8](data)
         if let bad = firstInvalidUTF8(bytes) {
-            throw Diagnostic("the file is not UTF-8 text: byte 0x\(String(bytes[bad.index], radix: 16, uppercase: true)) "
-                + "cannot start or continue a character", at: bad.location(in: path))
+            throw Diagnostic(
+                "the file is not UTF-8 text: byte 0x\(String(bytes[bad.index], radix: 16, uppercase: true)) "
+                    + "cannot start or continue a character", at: bad.location(in: path))
         }
         return VectorSource(path: path, bytes: bytes)
     }
@@ -65,7 +66,9 @@ struct VectorSource: Sendable {
         let index: Int
         let line: Int
         let column: Int
-        func location(in path: String) -> SourceLocation { SourceLocation(file: path, line: self.line, column: self.column) }
+        func location(in path: String) -> SourceLocation {
+            SourceLocation(file: path, line: self.line, column: self.column)
+        }
     }
 
     /// Where the first byte that breaks UTF-8 is, with its line and column.
