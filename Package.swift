@@ -77,6 +77,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "CardEmulator", "APDU"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "YAMLSource", "APDU"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "Transport", "CardEmulator", "CardCrypto", "APDU"]),
         .testTarget(name: "MynaconfTests", dependencies: ["mynaconf"]),
     ]
 )
