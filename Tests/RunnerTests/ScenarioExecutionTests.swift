@@ -230,6 +230,32 @@ struct ScenarioExecutionTests {
         #expect(repeated.transcript.count == 20)
     }
 
+    @Test("A reset's ATR is its data: expectations check it, and a wrong ATR fails")
+    func resetATR() async throws {
+        let good = try await run("""
+            id: ATR
+            title: atr
+            steps:
+              - reset
+              - reset: ~
+                expect: { data: 3B E0 00 FF 81 31 FE 45 14 }
+            """)
+        #expect(good.outcome == .passed, "\(good.outcome)")
+        #expect(good.transcript.first?.response == "ATR 3B E0 00 FF 81 31 FE 45 14")
+        let bad = try await run("""
+            id: ATR-BAD
+            title: atr
+            steps:
+              - power_cycle: ~
+                expect: { data: 3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F }
+            """)
+        guard case .failed(let failure) = bad.outcome else {
+            Issue.record("a wrong ATR passed")
+            return
+        }
+        #expect(failure.actual == "3B E0 00 FF 81 31 FE 45 14")
+    }
+
     @Test("A variable with no value at run time is an error of the harness, not a card failure")
     func missingEnvironment() async throws {
         let result = try await run("""

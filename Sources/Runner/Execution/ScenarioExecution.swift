@@ -104,8 +104,9 @@ public struct ScenarioExecution {
         case .getChallenge(let length):
             (response, elapsed) = try await send(command(0x00, 0x84, 0x00, 0x00, le: length & 0xFF), step)
         case .reset, .powerCycle:
-            elapsed = try await reset(step)
-            answered = false
+            // The ATR stands in for response data, so `expect: { data: 3B E0 … }` checks it.
+            let (atr, time) = try await reset(step)
+            (response, elapsed) = (ResponseAPDU(data: atr, statusWord: .success), time)
         case .wait(let milliseconds):
             try? await Task.sleep(for: .milliseconds(milliseconds))
             answered = false
@@ -164,16 +165,18 @@ public struct ScenarioExecution {
         return (response, elapsed)
     }
 
-    private mutating func reset(_ step: Step) async throws(StepFailure) -> Duration {
+    private mutating func reset(_ step: Step) async throws(StepFailure) -> ([UInt8], Duration) {
         let clock = ContinuousClock()
         let start = clock.now
+        let atr: [UInt8]
         do {
-            let atr = try await channel.reset()
-            transcript.append(TranscriptEntry(command: "RESET", response: "ATR " + Hex.encode(atr, separator: " "), duration: clock.now - start, step: place(step)))
+            atr = try await channel.reset()
         } catch {
             throw StepFailure(failure: failure("reset failed: \(error)", step), isError: true)
         }
-        return clock.now - start
+        let elapsed = clock.now - start
+        transcript.append(TranscriptEntry(command: "RESET", response: "ATR " + Hex.encode(atr, separator: " "), duration: elapsed, step: place(step)))
+        return (atr, elapsed)
     }
 
     /// SELECT of the EF a step names before acting on it; anything but 9000 fails the step there.
