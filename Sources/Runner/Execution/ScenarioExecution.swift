@@ -222,9 +222,9 @@ public struct ScenarioExecution {
                         expected: "30 82 ?? ??", actual: Hex.encode(header.data, separator: " "), location: place(step)),
                     isError: false)
             }
-            if pattern == .opensc || pattern == .jpkiMyna { content = header.data }
+            // jpki/myna goes on after its header; the others read the file again from offset 0.
+            content = pattern == .jpkiMyna ? header.data : []
             let chunkSize = pattern == .myNumberMyna ? 255 : 256
-            if pattern == .opensc { content = [] }
             while content.count < size {
                 let remaining = size - content.count
                 let le: Int
