@@ -294,3 +294,53 @@ struct ScenarioExecutionTests {
         }
     }
 }
+
+@Suite("Read patterns send the clients' exact bytes")
+struct ReadPatternTests {
+    /// The READ BINARY commands each client sends for a file of `size` bytes (jpki-protocol.md §2.3).
+    static func expected(_ pattern: String, size: Int) -> [String] {
+        func rb(_ offset: Int, _ le: Int) -> String {
+            Hex.encode([0x00, 0xB0, UInt8(offset >> 8), UInt8(offset & 0xFF), UInt8(le & 0xFF)], separator: " ")
+        }
+        var commands: [String] = []
+        switch pattern {
+        case "opensc":
+            commands.append(rb(0, 4))
+            var offset = 0
+            while offset < size { commands.append(rb(offset, min(256, size - offset))); offset += min(256, size - offset) }
+        case "jpki-myna":
+            commands.append(rb(0, 7))
+            var offset = 7
+            while offset < size {
+                let remaining = size - offset
+                commands.append(rb(offset, remaining > 255 ? 0 : remaining))
+                offset += remaining > 255 ? 256 : remaining
+            }
+        case "jpki-rs":
+            commands.append(rb(0, 7))
+            for chunk in 0..<(size / 256) { commands.append(rb(chunk * 256, 0)) }
+            if size % 256 != 0 { commands.append(rb(size / 256 * 256, size & 0xFF)) }
+        default:  // my-number-myna
+            commands.append(rb(0, 8))
+            var offset = 0
+            while offset < size { commands.append(rb(offset, min(255, size - offset))); offset += min(255, size - offset) }
+        }
+        return commands
+    }
+
+    @Test("Each pattern's READ BINARY sequence, byte for byte", arguments: ["opensc", "jpki-myna", "jpki-rs", "my-number-myna"])
+    func sequence(pattern: String) async throws {
+        let size = try defaultProfile().jpki.authenticationCertificate.count
+        let result = try await run("""
+            id: PATTERN
+            title: pattern
+            steps:
+              - select: jpki
+              - select: { ef: "000A" }
+              - read: { pattern: \(pattern) }
+                expect: { length: \(size) }
+            """)
+        #expect(result.outcome == .passed, "\(result.outcome)")
+        #expect(Array(result.transcript.dropFirst(2).map(\.command)) == Self.expected(pattern, size: size))
+    }
+}
