@@ -21,15 +21,17 @@ struct LintCommand: ParsableCommand {
     @Argument(help: "Scenario files (.yaml), scriptor scripts (.scr), or folders of them.")
     var paths: [String]
 
-    @Option(help: "Card profile whose values (PINs, holder) complete the APDUs checked.")
-    var card = "default"
+    @Option(help: "Card profile whose values (PINs, holder) complete the APDUs checked (default: default).")
+    var card: String?
 
     func run() throws {
         let catalog = ScenarioCatalog.load(paths: paths)
         var problems = catalog.diagnostics
-        let variables = (try? CardProfileLocator.load(card)).map(ScenarioSupport.variables(for:))
-            ?? VariableStore(card: [:], environment: [:])
+        // An explicit --card must load; the implicit default is used when it can be found.
+        let profile = try card.map(ScenarioSupport.profile) ?? (try? CardProfileLocator.load("default"))
+        let variables = profile.map(ScenarioSupport.variables(for:)) ?? VariableStore(card: [:], environment: [:])
         problems += StaticChecks.diagnostics(for: catalog.scenarios, variables: variables)
+        if card == nil { problems += ScenarioSupport.missingProfiles(catalog.scenarios) }
         try ScenarioSupport.report(problems)
         print("\(catalog.scenarios.count) scenario\(catalog.scenarios.count == 1 ? "" : "s") checked, no problems")
     }
@@ -91,6 +93,7 @@ struct RunCommand: AsyncParsableCommand {
         var problems = catalog.diagnostics
         let defaultProfile = try ScenarioSupport.profile(card ?? "default")
         problems += StaticChecks.diagnostics(for: scenarios, variables: ScenarioSupport.variables(for: defaultProfile))
+        if card == nil { problems += ScenarioSupport.missingProfiles(scenarios) }
         try ScenarioSupport.report(problems)
 
         if let tags {
@@ -194,6 +197,28 @@ final class Interruption: @unchecked Sendable {
 enum ScenarioSupport {
     static func profile(_ name: String) throws -> CardProfile {
         do { return try CardProfileLocator.load(name) } catch { throw Failure.input("\(error)") }
+    }
+
+    /// A scenario's `card:` that names no profile, reported where it is written, before anything runs.
+    static func missingProfiles(_ scenarios: [Scenario]) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        var checked: [String: Diagnostic?] = [:]
+        for scenario in scenarios {
+            guard let name = scenario.card else { continue }
+            if checked[name] == nil {
+                do {
+                    _ = try CardProfileLocator.load(name)
+                    checked[name] = .some(nil)
+                } catch {
+                    checked[name] = .some(error)
+                }
+            }
+            if let found = checked[name], let problem = found {
+                let detail = problem.location == nil ? problem.message : problem.description
+                problems.append(Diagnostic("card: \(detail)", at: scenario.cardLocation ?? scenario.location))
+            }
+        }
+        return problems
     }
 
     /// The `${card.…}` values of an emulated card; the environment is the process's.

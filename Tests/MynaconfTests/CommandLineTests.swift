@@ -130,3 +130,93 @@ struct CommandLineTests {
         #expect(result.status == 0, "\(result.stderr)")
     }
 }
+
+@Suite("mynaconf lint and run on broken files", .serialized)
+struct BrokenFileCommandLineTests {
+    static let broken = "\(repositoryRoot)/Tests/ScenarioTests/Broken"
+
+    static func files() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: broken)) ?? []).filter { !$0.hasPrefix("duplicate-id") }.sorted()
+    }
+
+    @Test("Every broken file: lint and run both exit 2 with file:line:column, and run starts nothing", arguments: files())
+    func rejected(file: String) throws {
+        let path = "\(Self.broken)/\(file)"
+        for command in ["lint", "run"] {
+            let result = try run([command, path])
+            #expect(result.status == 2, "\(command) \(file): \(result.stdout)\(result.stderr)")
+            #expect(result.stderr.range(of: "\(path):[0-9]+:[0-9]+: error: ", options: .regularExpression) != nil, "\(result.stderr)")
+            #expect(!result.stdout.contains("passed"), "\(command) must not run anything")
+        }
+    }
+
+    @Test("Two files with one id: exit 2, the second file named")
+    func duplicateIDs() throws {
+        let result = try run(["lint", "\(Self.broken)/duplicate-id-a.yaml", "\(Self.broken)/duplicate-id-b.yaml"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("duplicate-id-b.yaml:1:1: error: duplicate scenario id 'JPKI-SELECT-TOKEN'"))
+    }
+
+    @Test("Binary garbage and an empty file: exit 2, no crash, no hang")
+    func garbage() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("garbage-\(UUID().uuidString).yaml").path
+        var bytes: [UInt8] = []
+        var state: UInt32 = 2_463_534_242
+        for _ in 0..<65_536 {
+            state ^= state << 13
+            state ^= state >> 17
+            state ^= state << 5
+            bytes.append(UInt8(truncatingIfNeeded: state))
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try run(["run", path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(path + ":"))
+    }
+}
+
+@Suite("mynaconf run", .serialized)
+struct RunCommandTests {
+    @Test("The JPKI suite passes on the default card; the closing line counts it")
+    func suitePasses() throws {
+        let result = try run(["run", "Scenarios"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").last?.hasPrefix("18 passed, 0 failed") == true, "\(result.stdout)")
+    }
+
+    @Test("On a card with a blocked PIN the suite fails: exit 1")
+    func suiteFailsOnBlockedCard() throws {
+        let result = try run(["run", "Scenarios/jpki", "--card", "auth-pin-blocked"])
+        #expect(result.status == 1)
+    }
+
+    @Test("--tags filters; no match is exit 2", arguments: [
+        ("jpki and not destructive", 0), ("keys", 0), ("no-such-tag", 2),
+    ])
+    func tags(expression: String, status: Int32) throws {
+        let result = try run(["run", "Scenarios", "--tags", expression])
+        #expect(result.status == status, "\(result.stdout)\(result.stderr)")
+        if expression == "jpki and not destructive" { #expect(!result.stdout.contains("LOCKOUT")) }
+    }
+
+    @Test("--shard K/N splits the suite deterministically and completely")
+    func shards() throws {
+        var seen: [String] = []
+        for index in 1...3 {
+            let result = try run(["run", "Scenarios", "--shard", "\(index)/3"])
+            #expect(result.status == 0)
+            seen += result.stdout.split(separator: "\n").filter { $0.hasPrefix("✓") }.map(String.init)
+        }
+        #expect(seen.count == 18)
+        #expect(Set(seen).count == 18)
+        let again = try run(["run", "Scenarios", "--shard", "2/3"])
+        #expect(again.stdout.split(separator: "\n").filter { $0.hasPrefix("✓") }.count == seen.count / 3)
+    }
+
+    @Test("Bad --shard and --tags are usage errors: exit 2", arguments: [["--shard", "4/3"], ["--shard", "x"], ["--tags", "jpki and"]])
+    func badOptions(options: [String]) throws {
+        let result = try run(["run", "Scenarios"] + options)
+        #expect(result.status == 2, "\(result.stderr)")
+    }
+}

@@ -8,7 +8,7 @@ let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 let brokenFolder = testsFolder.appendingPathComponent("Broken").path
 
 /// Every file in `Broken/` with the place its first problem must be reported and words the message must hold.
-/// (`lc-mismatch.yaml` is checked where the APDUs are evaluated: the Runner and the command line.)
+/// (`brokenElsewhere` lists those checked where APDUs are evaluated: the Runner and the command line.)
 let brokenExpectations: [(file: String, position: String, words: String)] = [
     ("bad-hex.yaml", "4:18", "invalid hex digit 'G'"),
     ("bad-indent.yaml", "5:4", "YAML syntax"),
@@ -25,6 +25,15 @@ let brokenExpectations: [(file: String, position: String, words: String)] = [
     ("unknown-variable.yaml", "4:28", "unknown variable 'card.pins.auht'"),
     ("unterminated.yaml", "4:51", "expected ',' or ')'"),
     ("wrong-type.yaml", "3:14", "expected true or false"),
+    ("repeat-expect-data.yaml", "8:15", "'data' does not apply to repeat"),
+    ("both-data.yaml", "5:38", "give either data or data_prefix, not both"),
+]
+
+/// Files whose problem shows only where templates are evaluated or profiles looked up (the command line).
+let brokenElsewhere: [(file: String, position: String, words: String)] = [
+    ("lc-mismatch.yaml", "4:11", "Lc says 5 data bytes but 2 follow"),
+    ("byte-overflow.yaml", "4:25", "300 does not fit in one byte"),
+    ("missing-card.yaml", "3:7", "no card profile named 'no-such-profile'"),
 ]
 
 @Suite("Broken scenario files are rejected with their location")
@@ -42,7 +51,7 @@ struct BrokenCorpusTests {
     @Test("Every file in the corpus has an expectation, so a new broken file cannot go unchecked")
     func corpusIsCovered() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: brokenFolder).sorted()
-        let covered = Set(brokenExpectations.map(\.file) + ["lc-mismatch.yaml", "duplicate-id-a.yaml", "duplicate-id-b.yaml"])
+        let covered = Set(brokenExpectations.map(\.file) + brokenElsewhere.map(\.file) + ["duplicate-id-a.yaml", "duplicate-id-b.yaml"])
         #expect(Set(files) == covered)
     }
 

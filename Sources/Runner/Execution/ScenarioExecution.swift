@@ -256,13 +256,13 @@ public struct ScenarioExecution {
 
     private mutating func hex(_ template: Template, _ step: Step) throws(StepFailure) -> EvaluatedBytes {
         do { return try evaluator.hex(template) } catch {
-            throw StepFailure(failure: ScenarioFailure(message: error.message, expected: "", actual: "", location: error.location), isError: true)
+            throw StepFailure(failure: ScenarioFailure(message: error.message, expected: "", actual: "", location: "\(error.location)"), isError: true)
         }
     }
 
     private mutating func text(_ template: Template, _ step: Step) throws(StepFailure) -> EvaluatedBytes {
         do { return try evaluator.text(template) } catch {
-            throw StepFailure(failure: ScenarioFailure(message: error.message, expected: "", actual: "", location: error.location), isError: true)
+            throw StepFailure(failure: ScenarioFailure(message: error.message, expected: "", actual: "", location: "\(error.location)"), isError: true)
         }
     }
 

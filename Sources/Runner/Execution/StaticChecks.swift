@@ -17,7 +17,7 @@ public enum StaticChecks {
         for step in steps {
             switch step.action {
             case .apdu(let template):
-                guard let bytes = evaluate(template, variables) else { continue }
+                guard let bytes = evaluate(template, variables, into: &found) else { continue }
                 do {
                     _ = try CommandAPDU(bytes: bytes)
                 } catch {
@@ -25,7 +25,7 @@ public enum StaticChecks {
                 }
             case .selectFile(let fid), .verify(.some(let fid), _), .changePIN(.some(let fid), _),
                 .read(.some(let fid), _), .sign(.some(let fid), _):
-                if let bytes = evaluate(fid, variables), bytes.count != 2 {
+                if let bytes = evaluate(fid, variables, into: &found), bytes.count != 2 {
                     found.append(Diagnostic("a file identifier is 2 bytes; this one is \(bytes.count)", at: fid.location))
                 }
             case .repeatSteps(_, let inner):
@@ -36,8 +36,9 @@ public enum StaticChecks {
         }
     }
 
-    /// The template's bytes when every variable it reads is known without a card; nil otherwise.
-    private static func evaluate(_ template: Template, _ variables: VariableStore) -> [UInt8]? {
+    /// The template's bytes when every variable it reads is known without a card; nil otherwise. A template that
+    /// cannot be evaluated although all it reads is known (a number that does not fit a byte) is a problem now.
+    private static func evaluate(_ template: Template, _ variables: VariableStore, into found: inout [Diagnostic]) -> [UInt8]? {
         for (path, _) in template.variables {
             switch path.first {
             case "card": if variables.card[path.joined(separator: ".")] == nil { return nil }
@@ -46,6 +47,12 @@ public enum StaticChecks {
             }
         }
         var evaluator = TemplateEvaluator(store: variables, random: SeededRandomSource(seed: 0))
-        return try? evaluator.hex(template).bytes
+        do {
+            return try evaluator.hex(template).bytes
+        } catch {
+            found.append(Diagnostic(error.message, at: error.location))
+            return nil
+        }
     }
 }
+

@@ -1,6 +1,7 @@
 import APDU
 import CardCrypto
 import Scenario
+import YAMLSource
 
 /// The values a scenario's `${...}` can read: the card's (from the profile on the emulator, from the
 /// environment on a real card), the environment's, and what earlier steps captured.
@@ -31,7 +32,7 @@ struct EvaluatedBytes {
 /// A template's problem at run time (a variable with no value, a number that does not fit), with its place.
 struct EvaluationError: Error {
     var message: String
-    var location: String
+    var location: SourceLocation
 }
 
 /// Evaluates templates. Values are bytes, text or numbers; in a hex template text becomes its UTF-8 bytes and a
@@ -54,7 +55,7 @@ struct TemplateEvaluator {
                 do {
                     result.append(try Hex.decode(text), secret: false)
                 } catch {
-                    throw EvaluationError(message: "bad hex: \(error.message)", location: "\(template.location(ofColumn: column))")
+                    throw EvaluationError(message: "bad hex: \(error.message)", location: template.location(ofColumn: column))
                 }
             case .expression(let expression):
                 let (value, secret) = try evaluate(expression, in: template)
@@ -88,7 +89,7 @@ struct TemplateEvaluator {
         case .number(let number):
             guard (0...255).contains(number) else {
                 throw EvaluationError(
-                    message: "\(number) does not fit in one byte", location: "\(template.location(ofColumn: expression.column))")
+                    message: "\(number) does not fit in one byte", location: template.location(ofColumn: expression.column))
             }
             return [UInt8(number)]
         }
@@ -96,7 +97,7 @@ struct TemplateEvaluator {
 
     /// The value and whether it is secret (a credential or an environment value, masked in transcripts).
     private mutating func evaluate(_ expression: Expression, in template: Template) throws(EvaluationError) -> (Value, Bool) {
-        let location = "\(template.location(ofColumn: expression.column))"
+        let location = template.location(ofColumn: expression.column)
         switch expression {
         case .text(let text, _): return (.text(text), false)
         case .number(let number, _): return (.number(number), false)

@@ -15,6 +15,8 @@ public struct Scenario: Sendable {
     public var invasive: Bool
     /// The card profile the scenario needs on the emulator (`default` when not given).
     public var card: String?
+    /// Where `card:` is written, so a profile that cannot be found is reported there.
+    public var cardLocation: SourceLocation?
     public var steps: [Step]
     public var file: String
     /// The folder the scenario belongs to under `Scenarios/` (`jpki`), or the file's folder name elsewhere.

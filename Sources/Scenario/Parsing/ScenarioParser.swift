@@ -87,10 +87,12 @@ public struct ScenarioParser {
             steps = parseSteps(stepsNode, scope: &scope)
         }
         guard let id, let title else { return nil }
-        return Scenario(
+        var scenario = Scenario(
             id: id, title: title, requirements: requirements, tags: tags, destructive: destructive,
             invasive: invasive, card: card, steps: steps, file: path, suite: Self.suite(of: path), format: .yaml,
             location: root.node.location)
+        scenario.cardLocation = root["card"]?.location
+        return scenario
     }
 
     private func identifier(_ node: YAMLNode) throws(Diagnostic) -> String {
@@ -141,6 +143,16 @@ public struct ScenarioParser {
         var expect = defaultExpectation(for: key, actionNode)
         if let expectNode = map["expect"] {
             expect = parseExpectation(expectNode, defaults: expect, scope: scope, isRepeat: key == "repeat") ?? expect
+            // A repeat or a wait has no response of its own: only time budgets apply to it.
+            if ["repeat", "wait"].contains(key) {
+                for keyNode in expectNode.keyNodes {
+                    guard let name = try? keyNode.string(), !["max_ms", "p95_ms"].contains(name) else { continue }
+                    sink.diagnostics.append(keyNode.error("'\(name)' does not apply to \(key), which has no response of its own; put it on a step inside, or use max_ms/p95_ms"))
+                }
+            }
+        }
+        if ["repeat", "wait"].contains(key), let captureNode = map["capture"] {
+            sink.diagnostics.append(captureNode.error("\(key) has no response to capture"))
         }
         let action = parseAction(key, actionNode, scope: &scope)
         var capture: String?
@@ -336,7 +348,10 @@ public struct ScenarioParser {
             }
         }
         if let data = map["data"] { expect.data = bytePattern(data, prefix: false) }
-        if let data = map["data_prefix"] { expect.data = bytePattern(data, prefix: true) }
+        if let data = map["data_prefix"] {
+            if map["data"] != nil { sink.diagnostics.append(data.error("give either data or data_prefix, not both")) }
+            expect.data = bytePattern(data, prefix: true)
+        }
         if let regex = map["data_regex"] {
             record { () throws(Diagnostic) in
                 let text = try regex.string()
