@@ -56,7 +56,9 @@ struct CardProfileTests {
         let profile = try loadProfile()
         let signing = try CertificateSummary(derEncoded: profile.jpki.signingCertificate!)
         #expect(signing.holderAttributes["1.2.392.200149.8.5.5.1"] == "山田　太郎")
-        #expect(signing.holderAttributes["1.2.392.200149.8.5.5.4"] == "19800101")
+        // Birth date as the real certificate writes it: an era digit (3 = Shōwa), then YYYYMMDD.
+        #expect(signing.holderAttributes["1.2.392.200149.8.5.5.4"] == "319800101")
+        #expect(signing.holderBirthDate == CalendarDate(year: 1980, month: 1, day: 1))
         #expect(signing.holderAttributes["1.2.392.200149.8.5.5.5"] == "東京都千代田区千代田１－１")
         let auth = try CertificateSummary(derEncoded: profile.jpki.authenticationCertificate)
         #expect(auth.subject.contains("CN=TESTAUTH0000000001A"))
