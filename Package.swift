@@ -78,5 +78,6 @@ let package = Package(
         ),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "CardEmulator", "APDU"]),
         .testTarget(name: "MynaconfTests", dependencies: ["mynaconf"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Runner"], exclude: ["Golden"]),
     ]
 )
