@@ -35,10 +35,10 @@ func expectGolden(_ actual: String, _ name: String, sourceLocation: SourceLocati
         ?? min(actualLines.count, expectedLines.count)
     let got = firstDifference < actualLines.count ? String(actualLines[firstDifference]) : "<end of output>"
     let want = firstDifference < expectedLines.count ? String(expectedLines[firstDifference]) : "<end of file>"
-    Issue.record(
+    let difference =
         "\(name) differs at line \(firstDifference + 1):\n  golden: \(want.debugDescription)\n"
-            + "  actual: \(got.debugDescription)",
-        sourceLocation: sourceLocation)
+        + "  actual: \(got.debugDescription)"
+    Issue.record(Comment(rawValue: difference), sourceLocation: sourceLocation)
 }
 
 /// Everything the console reporter writes for a run, as one string.
