@@ -80,5 +80,6 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "YAMLSource", "APDU"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "Transport", "CardEmulator", "CardCrypto", "APDU"]),
         .testTarget(name: "MynaconfTests", dependencies: ["mynaconf"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Runner"], exclude: ["Golden"]),
     ]
 )
