@@ -220,3 +220,44 @@ struct RunCommandTests {
         #expect(result.status == 2, "\(result.stderr)")
     }
 }
+
+@Suite("Reports from the command line", .serialized)
+struct ReportCommandLineTests {
+    @Test("--junit, --junit-dir and --json are written, and no PIN is in any of them")
+    func reportsWritten() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try run([
+            "run", "Scenarios", "--junit", "\(directory)/junit.xml", "--junit-dir", "\(directory)/suites",
+            "--json", "\(directory)/results.json",
+        ])
+        #expect(result.status == 0)
+        for file in ["junit.xml", "suites/TEST-jpki.xml", "results.json"] {
+            let text = try String(contentsOfFile: "\(directory)/\(file)", encoding: .utf8)
+            #expect(text.contains("JPKI-AUTH-PIN-LOCKOUT"))
+            // 1234 and ABC123 as the APDU bytes would show them.
+            #expect(!text.contains("31 32 33 34") && !text.contains("41 42 43 31 32 33"), "\(file) holds a PIN")
+        }
+    }
+
+    @Test("SIGINT ends the run after the current step and still writes valid reports")
+    func interrupted() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("interrupt-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let process = Process()
+        process.executableURL = mynaconfBinary()
+        process.arguments = ["run", "Scenarios", "--repeat", "10000", "--junit", "\(directory)/junit.xml", "--json", "\(directory)/results.json"]
+        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        let junit = try String(contentsOfFile: "\(directory)/junit.xml", encoding: .utf8)
+        #expect(junit.contains("name=\"run.interrupted\" value=\"true\""))
+        let json = try String(contentsOfFile: "\(directory)/results.json", encoding: .utf8)
+        #expect(json.contains("\"interrupted\": true"))
+    }
+}
