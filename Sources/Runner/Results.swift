@@ -10,7 +10,9 @@ public struct RunResult: Sendable, Hashable {
     /// True when the run was interrupted (SIGINT) before every scenario ran; the report says so.
     public var interrupted: Bool
 
-    public init(target: TargetInfo, startedAt: Date, duration: Duration, scenarios: [ScenarioResult], interrupted: Bool = false) {
+    public init(
+        target: TargetInfo, startedAt: Date, duration: Duration, scenarios: [ScenarioResult], interrupted: Bool = false
+    ) {
         self.target = target
         self.startedAt = startedAt
         self.duration = duration

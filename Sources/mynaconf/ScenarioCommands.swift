@@ -106,12 +106,16 @@ struct RunCommand: AsyncParsableCommand {
             let (index, count) = try ScenarioSupport.parseShard(shard)
             scenarios = scenarios.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
         }
-        guard !scenarios.isEmpty else { throw Failure.input("no scenario matched \(paths.joined(separator: " "))\(tags.map { " with --tags '\($0)'" } ?? "")") }
+        guard !scenarios.isEmpty else {
+            throw Failure.input(
+                "no scenario matched \(paths.joined(separator: " "))\(tags.map { " with --tags '\($0)'" } ?? "")")
+        }
 
         let interruption = Interruption()
         interruption.install()
         let console = ConsoleReporter(
-            colour: ConsoleReporter.shouldUseColour(isTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment),
+            colour: ConsoleReporter.shouldUseColour(
+                isTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment),
             write: { text in FileHandle.standardOutput.write(Data(text.utf8)) })
         let startedAt = Date()
         let clock = ContinuousClock()
@@ -143,10 +147,14 @@ struct RunCommand: AsyncParsableCommand {
                 console.scenarioFinished(result)
             }
         }
-        let run = RunResult(target: target, startedAt: startedAt, duration: clock.now - start, scenarios: results, interrupted: interruption.happened)
+        let run = RunResult(
+            target: target, startedAt: startedAt, duration: clock.now - start, scenarios: results,
+            interrupted: interruption.happened)
         try writeReports(run)
         console.summary(run)
-        if interruption.happened { FileHandle.standardError.write(Data("interrupted: the reports hold what ran\n".utf8)) }
+        if interruption.happened {
+            FileHandle.standardError.write(Data("interrupted: the reports hold what ran\n".utf8))
+        }
         if run.failed + run.errors > 0 || interruption.happened { throw ExitCode(1) }
     }
 
@@ -155,7 +163,9 @@ struct RunCommand: AsyncParsableCommand {
             if let junitFile { try ReportFile.writeAtomically(JUnitReport.render(run), to: junitFile) }
             if let junitDirectory {
                 for (suite, document) in JUnitReport.renderPerSuite(run) {
-                    try ReportFile.writeAtomically(document, to: (junitDirectory as NSString).appendingPathComponent(JUnitReport.fileName(forSuite: suite)))
+                    try ReportFile.writeAtomically(
+                        document,
+                        to: (junitDirectory as NSString).appendingPathComponent(JUnitReport.fileName(forSuite: suite)))
                 }
             }
             if let jsonFile { try ReportFile.writeAtomically(JSONReport.render(run), to: jsonFile) }
@@ -245,7 +255,9 @@ enum ScenarioSupport {
 
     static func parseShard(_ text: String) throws -> (Int, Int) {
         let parts = text.split(separator: "/")
-        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, (1...count).contains(index) else {
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1,
+            (1...count).contains(index)
+        else {
             throw ValidationError("--shard takes K/N with 1 ≤ K ≤ N, e.g. 2/4; got '\(text)'")
         }
         return (index, count)

@@ -136,16 +136,20 @@ struct BrokenFileCommandLineTests {
     static let broken = "\(repositoryRoot)/Tests/ScenarioTests/Broken"
 
     static func files() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: broken)) ?? []).filter { !$0.hasPrefix("duplicate-id") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: broken)) ?? []).filter { !$0.hasPrefix("duplicate-id") }
+            .sorted()
     }
 
-    @Test("Every broken file: lint and run both exit 2 with file:line:column, and run starts nothing", arguments: files())
+    @Test(
+        "Every broken file: lint and run both exit 2 with file:line:column, and run starts nothing", arguments: files())
     func rejected(file: String) throws {
         let path = "\(Self.broken)/\(file)"
         for command in ["lint", "run"] {
             let result = try run([command, path])
             #expect(result.status == 2, "\(command) \(file): \(result.stdout)\(result.stderr)")
-            #expect(result.stderr.range(of: "\(path):[0-9]+:[0-9]+: error: ", options: .regularExpression) != nil, "\(result.stderr)")
+            #expect(
+                result.stderr.range(of: "\(path):[0-9]+:[0-9]+: error: ", options: .regularExpression) != nil,
+                "\(result.stderr)")
             #expect(!result.stdout.contains("passed"), "\(command) must not run anything")
         }
     }
@@ -159,7 +163,8 @@ struct BrokenFileCommandLineTests {
 
     @Test("Binary garbage and an empty file: exit 2, no crash, no hang")
     func garbage() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("garbage-\(UUID().uuidString).yaml").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("garbage-\(UUID().uuidString).yaml")
+            .path
         var bytes: [UInt8] = []
         var state: UInt32 = 2_463_534_242
         for _ in 0..<65_536 {
@@ -191,9 +196,11 @@ struct RunCommandTests {
         #expect(result.status == 1)
     }
 
-    @Test("--tags filters; no match is exit 2", arguments: [
-        ("jpki and not destructive", 0), ("keys", 0), ("no-such-tag", 2),
-    ])
+    @Test(
+        "--tags filters; no match is exit 2",
+        arguments: [
+            ("jpki and not destructive", 0), ("keys", 0), ("no-such-tag", 2),
+        ])
     func tags(expression: String, status: Int32) throws {
         let result = try run(["run", "Scenarios", "--tags", expression])
         #expect(result.status == status, "\(result.stdout)\(result.stderr)")
@@ -214,7 +221,9 @@ struct RunCommandTests {
         #expect(again.stdout.split(separator: "\n").filter { $0.hasPrefix("✓") }.count == seen.count / 3)
     }
 
-    @Test("Bad --shard and --tags are usage errors: exit 2", arguments: [["--shard", "4/3"], ["--shard", "x"], ["--tags", "jpki and"]])
+    @Test(
+        "Bad --shard and --tags are usage errors: exit 2",
+        arguments: [["--shard", "4/3"], ["--shard", "x"], ["--tags", "jpki and"]])
     func badOptions(options: [String]) throws {
         let result = try run(["run", "Scenarios"] + options)
         #expect(result.status == 2, "\(result.stderr)")
@@ -225,7 +234,8 @@ struct RunCommandTests {
 struct ReportCommandLineTests {
     @Test("--junit, --junit-dir and --json are written, and no PIN is in any of them")
     func reportsWritten() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let result = try run([
             "run", "Scenarios", "--junit", "\(directory)/junit.xml", "--junit-dir", "\(directory)/suites",
@@ -242,11 +252,15 @@ struct ReportCommandLineTests {
 
     @Test("SIGINT ends the run after the current step and still writes valid reports")
     func interrupted() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("interrupt-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("interrupt-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let process = Process()
         process.executableURL = mynaconfBinary()
-        process.arguments = ["run", "Scenarios", "--repeat", "10000", "--junit", "\(directory)/junit.xml", "--json", "\(directory)/results.json"]
+        process.arguments = [
+            "run", "Scenarios", "--repeat", "10000", "--junit", "\(directory)/junit.xml", "--json",
+            "\(directory)/results.json",
+        ]
         process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

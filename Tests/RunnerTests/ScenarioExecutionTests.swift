@@ -12,7 +12,9 @@ import YAMLSource
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
-func defaultProfile() throws -> CardProfile { try CardProfile.load(path: "\(repositoryRoot)/Vectors/cards/default.yaml") }
+func defaultProfile() throws -> CardProfile {
+    try CardProfile.load(path: "\(repositoryRoot)/Vectors/cards/default.yaml")
+}
 
 func variables(_ profile: CardProfile, environment: [String: String] = [:]) -> VariableStore {
     var card = ["card.as_of": profile.asOf.description, "card.holder.my_number": profile.holder.myNumber]
@@ -27,7 +29,8 @@ func run(_ yaml: String, environment: [String: String] = [:]) async throws -> Sc
     #expect(parser.diagnostics.isEmpty, "\(parser.diagnostics)")
     let profile = try defaultProfile()
     var execution = ScenarioExecution(
-        channel: EmulatedChannel(card: EmulatedCard(profile: profile)), variables: variables(profile, environment: environment),
+        channel: EmulatedChannel(card: EmulatedCard(profile: profile)),
+        variables: variables(profile, environment: environment),
         asOf: profile.asOf, random: SeededRandomSource(seed: 3))
     return await execution.run(scenario)
 }
@@ -36,7 +39,8 @@ func run(_ yaml: String, environment: [String: String] = [:]) async throws -> Sc
 struct ScenarioExecutionTests {
     @Test("A passing scenario: outcome, suite, transcript of every APDU")
     func passing() async throws {
-        let result = try await run("""
+        let result = try await run(
+            """
             id: OK
             title: select and read
             requirement: JPKI-AP-01
@@ -49,14 +53,18 @@ struct ScenarioExecutionTests {
         #expect(result.outcome == .passed)
         #expect(result.suite == "test")
         #expect(result.requirements == ["JPKI-AP-01"])
-        #expect(result.transcript.map(\.command) == ["00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01", "00 A4 02 0C 02 00 08", "00 B0 00 00 00"])
+        #expect(
+            result.transcript.map(\.command) == [
+                "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01", "00 A4 02 0C 02 00 08", "00 B0 00 00 00",
+            ])
         #expect(result.transcript.last?.response == "8F 8F 00 90 00")
         #expect(result.transcript.last?.step == "Scenarios/test/t.yaml:7:5")
     }
 
     @Test("A failed expectation names the step's file:line:column, what was expected and what came back")
     func failing() async throws {
-        let result = try await run("""
+        let result = try await run(
+            """
             id: FAIL
             title: expects the wrong status word
             steps:
@@ -78,7 +86,8 @@ struct ScenarioExecutionTests {
 
     @Test("PINs never reach the transcript: VERIFY and CHANGE data, card PINs and environment values are masked")
     func masking() async throws {
-        let result = try await run("""
+        let result = try await run(
+            """
             id: MASK
             title: masking
             steps:
@@ -101,7 +110,8 @@ struct ScenarioExecutionTests {
 
     @Test("Captures feed later steps; certificate and signature expectations pass on a good card")
     func capturesAndCryptoChecks() async throws {
-        let result = try await run("""
+        let result = try await run(
+            """
             id: CRYPTO
             title: certificate and signature checks
             steps:
@@ -127,12 +137,16 @@ struct ScenarioExecutionTests {
         #expect(result.outcome == .passed, "\(result.outcome)")
     }
 
-    @Test("Certificate checks fail when they should", arguments: [
-        "chain_to: \"${other}\"", "valid_on: 2040-01-01", "subject: { CN: SOMEONE-ELSE }", "key_usage: [keyCertSign]",
-        "policies: [1.2.3.4]",
-    ])
+    @Test(
+        "Certificate checks fail when they should",
+        arguments: [
+            "chain_to: \"${other}\"", "valid_on: 2040-01-01", "subject: { CN: SOMEONE-ELSE }",
+            "key_usage: [keyCertSign]",
+            "policies: [1.2.3.4]",
+        ])
     func certificateChecksCanFail(check: String) async throws {
-        let result = try await run("""
+        let result = try await run(
+            """
             id: CERT-FAIL
             title: a certificate check that must fail
             steps:
@@ -154,7 +168,8 @@ struct ScenarioExecutionTests {
 
     @Test("A signature that does not verify fails the step")
     func badSignature() async throws {
-        let result = try await run("""
+        let result = try await run(
+            """
             id: SIG-FAIL
             title: wrong message
             steps:
@@ -174,7 +189,8 @@ struct ScenarioExecutionTests {
 
     @Test("TLV paths: the FCP of a SELECT with P2 04 holds the FID under 62/83")
     func tlvPaths() async throws {
-        let passing = try await run("""
+        let passing = try await run(
+            """
             id: TLV
             title: tlv
             steps:
@@ -183,7 +199,8 @@ struct ScenarioExecutionTests {
                 expect: { tlv: [ { path: 62/83, value: 00 0A }, { path: 62/80, length: 2 } ] }
             """)
         #expect(passing.outcome == .passed, "\(passing.outcome)")
-        let failing = try await run("""
+        let failing = try await run(
+            """
             id: TLV-FAIL
             title: tlv
             steps:
@@ -200,7 +217,8 @@ struct ScenarioExecutionTests {
 
     @Test("Timing budgets: a budget of 0 ms always fails; timings are recorded for repeat with percentiles")
     func budgets() async throws {
-        let over = try await run("""
+        let over = try await run(
+            """
             id: SLOW
             title: an impossible budget
             steps:
@@ -212,7 +230,8 @@ struct ScenarioExecutionTests {
             return
         }
         #expect(failure.message == "too slow")
-        let repeated = try await run("""
+        let repeated = try await run(
+            """
             id: REPEAT
             title: repeated challenge
             steps:
@@ -232,7 +251,8 @@ struct ScenarioExecutionTests {
 
     @Test("A reset's ATR is its data: expectations check it, and a wrong ATR fails")
     func resetATR() async throws {
-        let good = try await run("""
+        let good = try await run(
+            """
             id: ATR
             title: atr
             steps:
@@ -242,7 +262,8 @@ struct ScenarioExecutionTests {
             """)
         #expect(good.outcome == .passed, "\(good.outcome)")
         #expect(good.transcript.first?.response == "ATR 3B E0 00 FF 81 31 FE 45 14")
-        let bad = try await run("""
+        let bad = try await run(
+            """
             id: ATR-BAD
             title: atr
             steps:
@@ -258,7 +279,8 @@ struct ScenarioExecutionTests {
 
     @Test("A variable with no value at run time is an error of the harness, not a card failure")
     func missingEnvironment() async throws {
-        let result = try await run("""
+        let result = try await run(
+            """
             id: ENV
             title: missing env
             steps:
@@ -288,7 +310,8 @@ struct ScenarioExecutionTests {
         let profile = try defaultProfile()
         for scenario in catalog.scenarios {
             var execution = ScenarioExecution(
-                channel: EmulatedChannel(card: EmulatedCard(profile: profile)), variables: variables(profile), asOf: profile.asOf)
+                channel: EmulatedChannel(card: EmulatedCard(profile: profile)), variables: variables(profile),
+                asOf: profile.asOf)
             let result = await execution.run(scenario)
             #expect(result.outcome == .passed, "\(scenario.id): \(result.outcome)")
         }
@@ -307,7 +330,10 @@ struct ReadPatternTests {
         case "opensc":
             commands.append(rb(0, 4))
             var offset = 0
-            while offset < size { commands.append(rb(offset, min(256, size - offset))); offset += min(256, size - offset) }
+            while offset < size {
+                commands.append(rb(offset, min(256, size - offset)))
+                offset += min(256, size - offset)
+            }
         case "jpki-myna":
             commands.append(rb(0, 7))
             var offset = 7
@@ -323,15 +349,21 @@ struct ReadPatternTests {
         default:  // my-number-myna
             commands.append(rb(0, 8))
             var offset = 0
-            while offset < size { commands.append(rb(offset, min(255, size - offset))); offset += min(255, size - offset) }
+            while offset < size {
+                commands.append(rb(offset, min(255, size - offset)))
+                offset += min(255, size - offset)
+            }
         }
         return commands
     }
 
-    @Test("Each pattern's READ BINARY sequence, byte for byte", arguments: ["opensc", "jpki-myna", "jpki-rs", "my-number-myna"])
+    @Test(
+        "Each pattern's READ BINARY sequence, byte for byte",
+        arguments: ["opensc", "jpki-myna", "jpki-rs", "my-number-myna"])
     func sequence(pattern: String) async throws {
         let size = try defaultProfile().jpki.authenticationCertificate.count
-        let result = try await run("""
+        let result = try await run(
+            """
             id: PATTERN
             title: pattern
             steps:

@@ -51,22 +51,31 @@ struct BrokenCorpusTests {
     @Test("Every file in the corpus has an expectation, so a new broken file cannot go unchecked")
     func corpusIsCovered() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: brokenFolder).sorted()
-        let covered = Set(brokenExpectations.map(\.file) + brokenElsewhere.map(\.file) + ["duplicate-id-a.yaml", "duplicate-id-b.yaml"])
+        let covered = Set(
+            brokenExpectations.map(\.file) + brokenElsewhere.map(\.file) + [
+                "duplicate-id-a.yaml", "duplicate-id-b.yaml",
+            ])
         #expect(Set(files) == covered)
     }
 
     @Test("All problems at once: two in one file are both reported")
     func allProblemsAtOnce() {
-        let catalog = ScenarioCatalog.load(paths: ["\(brokenFolder)/unknown-variable.yaml", "\(brokenFolder)/wrong-type.yaml"])
+        let catalog = ScenarioCatalog.load(paths: [
+            "\(brokenFolder)/unknown-variable.yaml", "\(brokenFolder)/wrong-type.yaml",
+        ])
         #expect(catalog.diagnostics.count == 4)
     }
 
     @Test("The same id in two files: the second is reported, naming the first")
     func duplicateIDs() {
-        let catalog = ScenarioCatalog.load(paths: ["\(brokenFolder)/duplicate-id-a.yaml", "\(brokenFolder)/duplicate-id-b.yaml"])
+        let catalog = ScenarioCatalog.load(paths: [
+            "\(brokenFolder)/duplicate-id-a.yaml", "\(brokenFolder)/duplicate-id-b.yaml",
+        ])
         #expect(catalog.diagnostics.count == 1)
         let message = catalog.diagnostics.first?.description ?? ""
-        #expect(message.hasPrefix("\(brokenFolder)/duplicate-id-b.yaml:1:1: error: duplicate scenario id 'JPKI-SELECT-TOKEN'"))
+        #expect(
+            message.hasPrefix(
+                "\(brokenFolder)/duplicate-id-b.yaml:1:1: error: duplicate scenario id 'JPKI-SELECT-TOKEN'"))
         #expect(message.contains("duplicate-id-a.yaml:1:1"))
     }
 
@@ -74,7 +83,9 @@ struct BrokenCorpusTests {
     func binaryGarbage(seed: Int) throws {
         var generator = SeededBytes(seed: UInt64(seed + 1))
         let bytes = Array("id: X\n".utf8) + (0..<4096).map { _ in generator.next() }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("garbage-\(seed)-\(UUID().uuidString).yaml").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "garbage-\(seed)-\(UUID().uuidString).yaml"
+        ).path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let catalog = ScenarioCatalog.load(paths: [path])
@@ -98,7 +109,10 @@ struct BrokenCorpusTests {
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: empty) }
         let catalog = ScenarioCatalog.load(paths: ["/nonexistent/scenario.yaml", empty])
-        #expect(catalog.diagnostics.map(\.message) == ["no such file or folder", "the folder holds no scenario (.yaml) or script (.scr) file"])
+        #expect(
+            catalog.diagnostics.map(\.message) == [
+                "no such file or folder", "the folder holds no scenario (.yaml) or script (.scr) file",
+            ])
     }
 }
 

@@ -15,7 +15,8 @@ func parse(_ yaml: String, file: String = "t.yaml") -> (Scenario?, [Diagnostic])
 struct LanguageTests {
     @Test("A full scenario: header fields, named steps, expectations, captures")
     func fullScenario() throws {
-        let (scenario, problems) = parse("""
+        let (scenario, problems) = parse(
+            """
             id: JPKI-X
             title: Everything
             requirements: [JPKI-PIN-02, JPKI-SIGN-01]
@@ -48,7 +49,10 @@ struct LanguageTests {
         #expect(parsed.requirements == ["JPKI-PIN-02", "JPKI-SIGN-01"])
         #expect(parsed.effectiveTags == ["jpki", "pin", "destructive"])
         #expect(parsed.card == "auth-pin-one-try")
-        #expect(parsed.steps.map(\.action.name) == ["select", "select", "verify", "verify", "read", "read", "sign", "repeat", "reset", "wait"])
+        #expect(
+            parsed.steps.map(\.action.name) == [
+                "select", "select", "verify", "verify", "read", "read", "sign", "repeat", "reset", "wait",
+            ])
         // An empty VERIFY expects 63Cx by default; a VERIFY with a PIN expects 9000.
         #expect(parsed.steps[2].expect.statusWords.map(\.text) == ["63C?"])
         #expect(parsed.steps[3].expect.statusWords.map(\.text) == ["9000"])
@@ -61,7 +65,8 @@ struct LanguageTests {
 
     @Test("select by application name and by AID give the same AID")
     func selectForms() throws {
-        let (scenario, problems) = parse("""
+        let (scenario, problems) = parse(
+            """
             id: S
             title: s
             steps:
@@ -108,13 +113,15 @@ struct LanguageTests {
         #expect(BytePattern(bytes: [0x30], prefix: true).matches([0x30, 0x01]))
     }
 
-    @Test("Tag expressions: precedence, parentheses, errors with columns", arguments: [
-        ("jpki and not destructive", ["jpki"], true),
-        ("jpki and not destructive", ["jpki", "destructive"], false),
-        ("pin or sign and jpki", ["pin"], true),
-        ("(pin or sign) and jpki", ["pin"], false),
-        ("not not jpki", ["jpki"], true),
-    ])
+    @Test(
+        "Tag expressions: precedence, parentheses, errors with columns",
+        arguments: [
+            ("jpki and not destructive", ["jpki"], true),
+            ("jpki and not destructive", ["jpki", "destructive"], false),
+            ("pin or sign and jpki", ["pin"], true),
+            ("(pin or sign) and jpki", ["pin"], false),
+            ("not not jpki", ["jpki"], true),
+        ])
     func tagExpressions(text: String, tags: [String], matches: Bool) throws {
         #expect(try TagExpression.parse(text).matches(Set(tags)) == matches)
     }

@@ -130,7 +130,8 @@ public struct ScenarioExecution {
             if let name = step.capture { evaluator.store.captures[name] = response.data }
         }
         if let budget = step.expect.maxMilliseconds {
-            let timing = StepTiming(name: "\(step.action.name) @ \(place(step))", samples: [elapsed], maxBudget: .milliseconds(budget))
+            let timing = StepTiming(
+                name: "\(step.action.name) @ \(place(step))", samples: [elapsed], maxBudget: .milliseconds(budget))
             timings.append(timing)
             try checkBudgets(timing, step)
         }
@@ -139,7 +140,9 @@ public struct ScenarioExecution {
 
     // MARK: - Sending
 
-    private func command(_ cla: UInt8, _ ins: UInt8, _ p1: UInt8, _ p2: UInt8, data: [UInt8] = [], le: Int? = nil) -> EvaluatedBytes {
+    private func command(_ cla: UInt8, _ ins: UInt8, _ p1: UInt8, _ p2: UInt8, data: [UInt8] = [], le: Int? = nil)
+        -> EvaluatedBytes
+    {
         var apdu = EvaluatedBytes()
         apdu.append([cla, ins, p1, p2], secret: false)
         if !data.isEmpty { apdu.append([UInt8(truncatingIfNeeded: data.count)] + data, secret: false) }
@@ -147,20 +150,30 @@ public struct ScenarioExecution {
         return apdu
     }
 
-    private mutating func send(_ apdu: EvaluatedBytes, _ step: Step) async throws(StepFailure) -> (ResponseAPDU, Duration) {
+    private mutating func send(_ apdu: EvaluatedBytes, _ step: Step) async throws(StepFailure) -> (
+        ResponseAPDU, Duration
+    ) {
         let clock = ContinuousClock()
         let start = clock.now
         let raw: [UInt8]
         do {
             raw = try await channel.transmit(apdu.bytes)
         } catch {
-            transcript.append(TranscriptEntry(command: Self.masked(apdu), response: "(no answer: \(error))", duration: clock.now - start, step: place(step)))
+            transcript.append(
+                TranscriptEntry(
+                    command: Self.masked(apdu), response: "(no answer: \(error))", duration: clock.now - start,
+                    step: place(step)))
             throw StepFailure(failure: failure("the card did not answer: \(error)", step), isError: true)
         }
         let elapsed = clock.now - start
-        transcript.append(TranscriptEntry(command: Self.masked(apdu), response: Hex.encode(raw, separator: " "), duration: elapsed, step: place(step)))
+        transcript.append(
+            TranscriptEntry(
+                command: Self.masked(apdu), response: Hex.encode(raw, separator: " "), duration: elapsed,
+                step: place(step)))
         guard let response = try? ResponseAPDU(bytes: raw) else {
-            throw StepFailure(failure: failure("the card answered \(raw.count) byte(s), less than a status word", step), isError: true)
+            throw StepFailure(
+                failure: failure("the card answered \(raw.count) byte(s), less than a status word", step), isError: true
+            )
         }
         return (response, elapsed)
     }
@@ -175,7 +188,10 @@ public struct ScenarioExecution {
             throw StepFailure(failure: failure("reset failed: \(error)", step), isError: true)
         }
         let elapsed = clock.now - start
-        transcript.append(TranscriptEntry(command: "RESET", response: "ATR " + Hex.encode(atr, separator: " "), duration: elapsed, step: place(step)))
+        transcript.append(
+            TranscriptEntry(
+                command: "RESET", response: "ATR " + Hex.encode(atr, separator: " "), duration: elapsed,
+                step: place(step)))
         return (atr, elapsed)
     }
 
@@ -194,7 +210,9 @@ public struct ScenarioExecution {
     }
 
     /// Reads the current EF whole, in a client's chunk pattern. The response is the file with the last SW.
-    private mutating func read(_ pattern: ReadPattern, _ step: Step) async throws(StepFailure) -> (ResponseAPDU, Duration) {
+    private mutating func read(_ pattern: ReadPattern, _ step: Step) async throws(StepFailure) -> (
+        ResponseAPDU, Duration
+    ) {
         var content: [UInt8] = []
         var elapsed = Duration.zero
         func readBinary(_ offset: Int, _ le: Int) -> EvaluatedBytes {
@@ -234,7 +252,9 @@ public struct ScenarioExecution {
                 default: le = Swift.min(chunkSize, remaining)
                 }
                 let response = try await chunk(content.count, le)
-                guard response.statusWord == .success else { return (ResponseAPDU(data: content, statusWord: response.statusWord), elapsed) }
+                guard response.statusWord == .success else {
+                    return (ResponseAPDU(data: content, statusWord: response.statusWord), elapsed)
+                }
                 guard !response.data.isEmpty else {
                     return (ResponseAPDU(data: content, statusWord: response.statusWord), elapsed)
                 }
@@ -244,7 +264,9 @@ public struct ScenarioExecution {
             while content.count <= 0x7FFF {
                 let response = try await chunk(content.count, 256)
                 if response.statusWord == .wrongP1P2 && !content.isEmpty { break }
-                guard response.statusWord == .success else { return (ResponseAPDU(data: content, statusWord: response.statusWord), elapsed) }
+                guard response.statusWord == .success else {
+                    return (ResponseAPDU(data: content, statusWord: response.statusWord), elapsed)
+                }
                 content += response.data
                 if response.data.count < 256 { break }
             }
@@ -256,13 +278,17 @@ public struct ScenarioExecution {
 
     private mutating func hex(_ template: Template, _ step: Step) throws(StepFailure) -> EvaluatedBytes {
         do { return try evaluator.hex(template) } catch {
-            throw StepFailure(failure: ScenarioFailure(message: error.message, expected: "", actual: "", location: "\(error.location)"), isError: true)
+            throw StepFailure(
+                failure: ScenarioFailure(
+                    message: error.message, expected: "", actual: "", location: "\(error.location)"), isError: true)
         }
     }
 
     private mutating func text(_ template: Template, _ step: Step) throws(StepFailure) -> EvaluatedBytes {
         do { return try evaluator.text(template) } catch {
-            throw StepFailure(failure: ScenarioFailure(message: error.message, expected: "", actual: "", location: "\(error.location)"), isError: true)
+            throw StepFailure(
+                failure: ScenarioFailure(
+                    message: error.message, expected: "", actual: "", location: "\(error.location)"), isError: true)
         }
     }
 
@@ -270,16 +296,23 @@ public struct ScenarioExecution {
 
     private func place(_ step: Step) -> String { "\(step.location)" }
 
-    private func failure(_ message: String, _ step: Step, expected: String = "", actual: String = "") -> ScenarioFailure {
+    private func failure(_ message: String, _ step: Step, expected: String = "", actual: String = "") -> ScenarioFailure
+    {
         ScenarioFailure(message: message, expected: expected, actual: actual, location: place(step))
     }
 
     private func checkBudgets(_ timing: StepTiming, _ step: Step) throws(StepFailure) {
         if let budget = timing.maxBudget, timing.maximum > budget {
-            throw StepFailure(failure: failure("too slow", step, expected: "at most \(Self.milliseconds(budget))", actual: Self.milliseconds(timing.maximum)), isError: false)
+            throw StepFailure(
+                failure: failure(
+                    "too slow", step, expected: "at most \(Self.milliseconds(budget))",
+                    actual: Self.milliseconds(timing.maximum)), isError: false)
         }
         if let budget = timing.p95Budget, timing.p95 > budget {
-            throw StepFailure(failure: failure("95th percentile too slow", step, expected: "p95 at most \(Self.milliseconds(budget))", actual: "p95 \(Self.milliseconds(timing.p95))"), isError: false)
+            throw StepFailure(
+                failure: failure(
+                    "95th percentile too slow", step, expected: "p95 at most \(Self.milliseconds(budget))",
+                    actual: "p95 \(Self.milliseconds(timing.p95))"), isError: false)
         }
     }
 
@@ -294,23 +327,34 @@ public struct ScenarioExecution {
         if !expect.statusWords.isEmpty, !expect.statusWords.contains(where: { $0.matches(sw) }) {
             throw StepFailure(
                 failure: failure(
-                    "unexpected status word \(sw)", step, expected: expect.statusWords.map(\.text).joined(separator: " or "),
+                    "unexpected status word \(sw)", step,
+                    expected: expect.statusWords.map(\.text).joined(separator: " or "),
                     actual: Hex.encode([sw.sw1, sw.sw2])),
                 isError: false)
         }
         let data = response.data
         if let pattern = expect.data, !pattern.matches(data) {
-            throw StepFailure(failure: failure("data differs", step, expected: pattern.description, actual: Hex.encode(data, separator: " ")), isError: false)
+            throw StepFailure(
+                failure: failure(
+                    "data differs", step, expected: pattern.description, actual: Hex.encode(data, separator: " ")),
+                isError: false)
         }
         if let regex = expect.dataRegex {
             let hexText = Hex.encode(data)
             if hexText.range(of: regex, options: .regularExpression) == nil {
-                throw StepFailure(failure: failure("data does not match the regular expression", step, expected: regex, actual: hexText), isError: false)
+                throw StepFailure(
+                    failure: failure(
+                        "data does not match the regular expression", step, expected: regex, actual: hexText),
+                    isError: false)
             }
         }
         if let length = expect.length, !length.contains(data.count) {
-            let wanted = length.lowerBound == length.upperBound ? "\(length.lowerBound) bytes" : "\(length.lowerBound)–\(length.upperBound) bytes"
-            throw StepFailure(failure: failure("wrong data length", step, expected: wanted, actual: "\(data.count) bytes"), isError: false)
+            let wanted =
+                length.lowerBound == length.upperBound
+                ? "\(length.lowerBound) bytes" : "\(length.lowerBound)–\(length.upperBound) bytes"
+            throw StepFailure(
+                failure: failure("wrong data length", step, expected: wanted, actual: "\(data.count) bytes"),
+                isError: false)
         }
         for tlv in expect.tlv { try checkTLV(tlv, data, step) }
         if let certificate = expect.certificate { try checkCertificate(certificate, data, step) }
@@ -321,13 +365,18 @@ public struct ScenarioExecution {
         let path = expectation.path.map(\.description).joined(separator: "/")
         let location = "\(expectation.location)"
         func fail(_ message: String, expected: String = "", actual: String = "") -> StepFailure {
-            StepFailure(failure: ScenarioFailure(message: "TLV \(path): \(message)", expected: expected, actual: actual, location: location), isError: false)
+            StepFailure(
+                failure: ScenarioFailure(
+                    message: "TLV \(path): \(message)", expected: expected, actual: actual, location: location),
+                isError: false)
         }
         guard let (top, _) = try? BERTLV.parseFirst(data) else { throw fail("the data is not BER-TLV") }
         guard top.tag == expectation.path.first else { throw fail("the data starts with tag \(top.tag)") }
         var node = top
         for tag in expectation.path.dropFirst() {
-            guard let child = node.children?.first(where: { $0.tag == tag }) else { throw fail("no \(tag) inside \(node.tag)") }
+            guard let child = node.children?.first(where: { $0.tag == tag }) else {
+                throw fail("no \(tag) inside \(node.tag)")
+            }
             node = child
         }
         if let pattern = expectation.value, !pattern.matches(node.value) {
@@ -348,10 +397,15 @@ public struct ScenarioExecution {
         return Array(data.prefix((Int(data[2]) << 8 | Int(data[3])) + 4))
     }
 
-    private mutating func checkCertificate(_ expectation: CertificateExpectation, _ data: [UInt8], _ step: Step) throws(StepFailure) {
+    private mutating func checkCertificate(_ expectation: CertificateExpectation, _ data: [UInt8], _ step: Step)
+        throws(StepFailure)
+    {
         let location = "\(expectation.location)"
         func fail(_ message: String, expected: String = "", actual: String = "") -> StepFailure {
-            StepFailure(failure: ScenarioFailure(message: "certificate: \(message)", expected: expected, actual: actual, location: location), isError: false)
+            StepFailure(
+                failure: ScenarioFailure(
+                    message: "certificate: \(message)", expected: expected, actual: actual, location: location),
+                isError: false)
         }
         let certificate: CertificateSummary
         do { certificate = try CertificateSummary(derEncoded: certificateBytes(data)) } catch {
@@ -372,10 +426,14 @@ public struct ScenarioExecution {
         if let validOn = expectation.validOn {
             let date = validOn == "as_of" ? asOf : CalendarDate(iso: validOn)!
             guard certificate.notBefore <= date, date <= certificate.notAfter else {
-                throw fail("not valid on \(date)", expected: "valid on \(date)", actual: "\(certificate.notBefore) – \(certificate.notAfter)")
+                throw fail(
+                    "not valid on \(date)", expected: "valid on \(date)",
+                    actual: "\(certificate.notBefore) – \(certificate.notAfter)")
             }
         }
-        for (names, label, text) in [(expectation.subject, "subject", certificate.subject), (expectation.issuer, "issuer", certificate.issuer)] {
+        for (names, label, text) in [
+            (expectation.subject, "subject", certificate.subject), (expectation.issuer, "issuer", certificate.issuer),
+        ] {
             let present = Self.attributes(of: text)
             for (attribute, template) in names {
                 let value = String(decoding: try self.text(template, step).bytes, as: UTF8.self)
@@ -385,13 +443,19 @@ public struct ScenarioExecution {
             }
         }
         if !expectation.keyUsage.isEmpty, Set(expectation.keyUsage) != Set(certificate.keyUsage) {
-            throw fail("key usage differs", expected: expectation.keyUsage.joined(separator: ", "), actual: certificate.keyUsage.joined(separator: ", "))
+            throw fail(
+                "key usage differs", expected: expectation.keyUsage.joined(separator: ", "),
+                actual: certificate.keyUsage.joined(separator: ", "))
         }
         for usage in expectation.extendedKeyUsage where !certificate.extendedKeyUsage.contains(usage) {
-            throw fail("extended key usage lacks \(usage)", expected: usage, actual: certificate.extendedKeyUsage.joined(separator: ", "))
+            throw fail(
+                "extended key usage lacks \(usage)", expected: usage,
+                actual: certificate.extendedKeyUsage.joined(separator: ", "))
         }
         for policy in expectation.policies where !certificate.policyIdentifiers.contains(policy) {
-            throw fail("no certificate policy \(policy)", expected: policy, actual: certificate.policyIdentifiers.joined(separator: ", "))
+            throw fail(
+                "no certificate policy \(policy)", expected: policy,
+                actual: certificate.policyIdentifiers.joined(separator: ", "))
         }
     }
 
@@ -417,23 +481,33 @@ public struct ScenarioExecution {
         parts.append(current)
         for part in parts {
             guard let equals = part.firstIndex(of: "=") else { continue }
-            pairs.append((String(part[..<equals]).trimmingCharacters(in: .whitespaces), String(part[part.index(after: equals)...])))
+            pairs.append(
+                (
+                    String(part[..<equals]).trimmingCharacters(in: .whitespaces),
+                    String(part[part.index(after: equals)...])
+                ))
         }
         return pairs
     }
 
-    private mutating func checkSignature(_ expectation: SignatureExpectation, _ signature: [UInt8], _ step: Step) throws(StepFailure) {
+    private mutating func checkSignature(_ expectation: SignatureExpectation, _ signature: [UInt8], _ step: Step)
+        throws(StepFailure)
+    {
         let location = "\(expectation.location)"
         let certificateBytes = certificateBytes(try hex(expectation.certificate, step).bytes)
         guard let certificate = try? CertificateSummary(derEncoded: certificateBytes) else {
-            throw StepFailure(failure: ScenarioFailure(message: "signature: \(expectation.certificate.text) is not a certificate", expected: "", actual: "", location: location), isError: false)
+            throw StepFailure(
+                failure: ScenarioFailure(
+                    message: "signature: \(expectation.certificate.text) is not a certificate", expected: "",
+                    actual: "", location: location), isError: false)
         }
         let valid: Bool
         if let digestInfo = expectation.digestInfo {
             valid = certificate.publicKey.isValidPKCS1v15(signature: signature, raw: try hex(digestInfo, step).bytes)
         } else if let message = expectation.message {
             valid = certificate.publicKey.isValidPKCS1v15(
-                signature: signature, message: try text(message, step).bytes, hash: HashAlgorithm(rawValue: expectation.hash) ?? .sha256)
+                signature: signature, message: try text(message, step).bytes,
+                hash: HashAlgorithm(rawValue: expectation.hash) ?? .sha256)
         } else {
             valid = false
         }
@@ -441,7 +515,8 @@ public struct ScenarioExecution {
             throw StepFailure(
                 failure: ScenarioFailure(
                     message: "the signature does not verify with the key of \(expectation.certificate.text)",
-                    expected: "a valid PKCS#1 v1.5 signature", actual: Hex.encode(signature.prefix(16), separator: " ") + " …", location: location),
+                    expected: "a valid PKCS#1 v1.5 signature",
+                    actual: Hex.encode(signature.prefix(16), separator: " ") + " …", location: location),
                 isError: false)
         }
     }
@@ -453,7 +528,8 @@ public struct ScenarioExecution {
     static func masked(_ apdu: EvaluatedBytes) -> String {
         var secret = Array(repeating: false, count: apdu.bytes.count)
         for range in apdu.secret { for index in range where index < secret.count { secret[index] = true } }
-        if let command = try? CommandAPDU(bytes: apdu.bytes), [0x20, 0x24].contains(command.ins), !command.data.isEmpty {
+        if let command = try? CommandAPDU(bytes: apdu.bytes), [0x20, 0x24].contains(command.ins), !command.data.isEmpty
+        {
             let start = command.isExtended ? 7 : 5
             for index in start..<(start + command.data.count) { secret[index] = true }
         }

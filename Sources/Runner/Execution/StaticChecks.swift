@@ -21,12 +21,14 @@ public enum StaticChecks {
                 do {
                     _ = try CommandAPDU(bytes: bytes)
                 } catch {
-                    found.append(Diagnostic("not a well-formed command APDU: \(error.description)", at: template.location))
+                    found.append(
+                        Diagnostic("not a well-formed command APDU: \(error.description)", at: template.location))
                 }
             case .selectFile(let fid), .verify(.some(let fid), _), .changePIN(.some(let fid), _),
                 .read(.some(let fid), _), .sign(.some(let fid), _):
                 if let bytes = evaluate(fid, variables, into: &found), bytes.count != 2 {
-                    found.append(Diagnostic("a file identifier is 2 bytes; this one is \(bytes.count)", at: fid.location))
+                    found.append(
+                        Diagnostic("a file identifier is 2 bytes; this one is \(bytes.count)", at: fid.location))
                 }
             case .repeatSteps(_, let inner):
                 check(inner, variables: variables, into: &found)
@@ -38,7 +40,9 @@ public enum StaticChecks {
 
     /// The template's bytes when every variable it reads is known without a card; nil otherwise. A template that
     /// cannot be evaluated although all it reads is known (a number that does not fit a byte) is a problem now.
-    private static func evaluate(_ template: Template, _ variables: VariableStore, into found: inout [Diagnostic]) -> [UInt8]? {
+    private static func evaluate(_ template: Template, _ variables: VariableStore, into found: inout [Diagnostic])
+        -> [UInt8]?
+    {
         for (path, _) in template.variables {
             switch path.first {
             case "card": if variables.card[path.joined(separator: ".")] == nil { return nil }
@@ -55,4 +59,3 @@ public enum StaticChecks {
         }
     }
 }
-

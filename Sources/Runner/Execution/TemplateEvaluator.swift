@@ -55,7 +55,8 @@ struct TemplateEvaluator {
                 do {
                     result.append(try Hex.decode(text), secret: false)
                 } catch {
-                    throw EvaluationError(message: "bad hex: \(error.message)", location: template.location(ofColumn: column))
+                    throw EvaluationError(
+                        message: "bad hex: \(error.message)", location: template.location(ofColumn: column))
                 }
             case .expression(let expression):
                 let (value, secret) = try evaluate(expression, in: template)
@@ -82,21 +83,26 @@ struct TemplateEvaluator {
         return result
     }
 
-    private func bytes(of value: Value, expression: Expression, in template: Template) throws(EvaluationError) -> [UInt8] {
+    private func bytes(of value: Value, expression: Expression, in template: Template) throws(EvaluationError)
+        -> [UInt8]
+    {
         switch value {
         case .bytes(let bytes): return bytes
         case .text(let text): return Array(text.utf8)
         case .number(let number):
             guard (0...255).contains(number) else {
                 throw EvaluationError(
-                    message: "\(number) does not fit in one byte", location: template.location(ofColumn: expression.column))
+                    message: "\(number) does not fit in one byte",
+                    location: template.location(ofColumn: expression.column))
             }
             return [UInt8(number)]
         }
     }
 
     /// The value and whether it is secret (a credential or an environment value, masked in transcripts).
-    private mutating func evaluate(_ expression: Expression, in template: Template) throws(EvaluationError) -> (Value, Bool) {
+    private mutating func evaluate(_ expression: Expression, in template: Template) throws(EvaluationError) -> (
+        Value, Bool
+    ) {
         let location = template.location(ofColumn: expression.column)
         switch expression {
         case .text(let text, _): return (.text(text), false)
@@ -137,7 +143,9 @@ struct TemplateEvaluator {
             case .sha1: return (.bytes(HashAlgorithm.sha1.hash(try data(0))), secret)
             case .sha256: return (.bytes(HashAlgorithm.sha256.hash(try data(0))), secret)
             case .digestinfo:
-                guard case .text(let algorithmName) = values[0].0, let algorithm = HashAlgorithm(rawValue: algorithmName) else {
+                guard case .text(let algorithmName) = values[0].0,
+                    let algorithm = HashAlgorithm(rawValue: algorithmName)
+                else {
                     throw EvaluationError(message: "digestinfo needs sha1 or sha256", location: location)
                 }
                 return (.bytes(DigestInfo.of(algorithm, message: try data(1))), secret)

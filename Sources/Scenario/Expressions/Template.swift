@@ -219,7 +219,9 @@ struct ExpressionParser {
         guard arguments.count == function.arity else {
             var place = location
             place.column += column - 1
-            throw Diagnostic("\(name) takes \(function.arity) argument\(function.arity == 1 ? "" : "s"), not \(arguments.count)", at: place)
+            throw Diagnostic(
+                "\(name) takes \(function.arity) argument\(function.arity == 1 ? "" : "s"), not \(arguments.count)",
+                at: place)
         }
         if function == .digestinfo {
             let algorithm = arguments[0]

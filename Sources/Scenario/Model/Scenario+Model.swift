@@ -210,7 +210,10 @@ public struct TLVExpectation: Sendable {
     public var length: ClosedRange<Int>?
     public var location: SourceLocation
 
-    public init(path: [BERTag], value: BytePattern? = nil, utf8: String? = nil, length: ClosedRange<Int>? = nil, location: SourceLocation) {
+    public init(
+        path: [BERTag], value: BytePattern? = nil, utf8: String? = nil, length: ClosedRange<Int>? = nil,
+        location: SourceLocation
+    ) {
         self.path = path
         self.value = value
         self.utf8 = utf8
@@ -258,7 +261,9 @@ public struct SignatureExpectation: Sendable {
     public var hash: String
     public var location: SourceLocation
 
-    public init(certificate: Template, message: Template?, digestInfo: Template?, hash: String, location: SourceLocation) {
+    public init(
+        certificate: Template, message: Template?, digestInfo: Template?, hash: String, location: SourceLocation
+    ) {
         self.certificate = certificate
         self.message = message
         self.digestInfo = digestInfo

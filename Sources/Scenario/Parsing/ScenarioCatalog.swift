@@ -17,7 +17,8 @@ public struct ScenarioCatalog {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                diagnostics.append(Diagnostic("no such file or folder", at: SourceLocation(file: path, line: 1, column: 1)))
+                diagnostics.append(
+                    Diagnostic("no such file or folder", at: SourceLocation(file: path, line: 1, column: 1)))
                 continue
             }
             if isDirectory.boolValue {
@@ -26,7 +27,10 @@ public struct ScenarioCatalog {
                     .sorted()
                     .map { (path as NSString).appendingPathComponent($0) }
                 if found.isEmpty {
-                    diagnostics.append(Diagnostic("the folder holds no scenario (.yaml) or script (.scr) file", at: SourceLocation(file: path, line: 1, column: 1)))
+                    diagnostics.append(
+                        Diagnostic(
+                            "the folder holds no scenario (.yaml) or script (.scr) file",
+                            at: SourceLocation(file: path, line: 1, column: 1)))
                 }
                 files += found
             } else {
@@ -40,7 +44,8 @@ public struct ScenarioCatalog {
             guard let text = read(file, into: &diagnostics) else { continue }
             guard let scenario = parser.parse(file: file, text: text) else { continue }
             if let first = seen[scenario.id] {
-                diagnostics.append(Diagnostic("duplicate scenario id '\(scenario.id)', first used at \(first)", at: scenario.location))
+                diagnostics.append(
+                    Diagnostic("duplicate scenario id '\(scenario.id)', first used at \(first)", at: scenario.location))
                 continue
             }
             seen[scenario.id] = scenario.location
@@ -58,7 +63,8 @@ public struct ScenarioCatalog {
             return nil
         }
         guard size <= maximumFileSize else {
-            diagnostics.append(Diagnostic("the file is \(size) bytes; a scenario file is at most \(maximumFileSize) bytes", at: start))
+            diagnostics.append(
+                Diagnostic("the file is \(size) bytes; a scenario file is at most \(maximumFileSize) bytes", at: start))
             return nil
         }
         guard let data = FileManager.default.contents(atPath: file) else {
@@ -67,7 +73,8 @@ public struct ScenarioCatalog {
         }
         guard let text = String(data: data, encoding: .utf8) else {
             let (line, column) = firstInvalidUTF8(in: [UInt8](data))
-            diagnostics.append(Diagnostic("the file is not UTF-8 text", at: SourceLocation(file: file, line: line, column: column)))
+            diagnostics.append(
+                Diagnostic("the file is not UTF-8 text", at: SourceLocation(file: file, line: line, column: column)))
             return nil
         }
         if text.isEmpty || text.allSatisfy(\.isWhitespace) {
@@ -84,7 +91,8 @@ public struct ScenarioCatalog {
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
-            let width = byte < 0x80 ? 1 : byte >> 5 == 0b110 ? 2 : byte >> 4 == 0b1110 ? 3 : byte >> 3 == 0b11110 ? 4 : 0
+            let width =
+                byte < 0x80 ? 1 : byte >> 5 == 0b110 ? 2 : byte >> 4 == 0b1110 ? 3 : byte >> 3 == 0b11110 ? 4 : 0
             guard width > 0, index + width <= bytes.count,
                 bytes[(index + 1)..<(index + width)].allSatisfy({ $0 >> 6 == 0b10 }),
                 String(decoding: bytes[index..<(index + width)], as: UTF8.self).unicodeScalars.first?.value != 0xFFFD

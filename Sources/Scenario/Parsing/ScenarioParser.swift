@@ -48,7 +48,9 @@ public struct ScenarioParser {
         }
     }
 
-    static let scenarioKeys = ["id", "title", "requirement", "requirements", "tags", "destructive", "invasive", "card", "steps", "description"]
+    static let scenarioKeys = [
+        "id", "title", "requirement", "requirements", "tags", "destructive", "invasive", "card", "steps", "description",
+    ]
 
     private func parseYAML(path: String, text: String) -> Scenario? {
         let file: YAMLFile
@@ -66,14 +68,18 @@ public struct ScenarioParser {
         var requirements: [String] = []
         record { () throws(Diagnostic) in
             if let single = root["requirement"] { requirements.append(try identifier(single)) }
-            if let list = root["requirements"] { requirements += try list.sequence().map { (node) throws(Diagnostic) in try identifier(node) } }
+            if let list = root["requirements"] {
+                requirements += try list.sequence().map { (node) throws(Diagnostic) in try identifier(node) }
+            }
             if root["requirement"] != nil && root["requirements"] != nil {
                 throw root.node.error("give either 'requirement' or 'requirements', not both")
             }
         }
         var tags: [String] = []
         record { () throws(Diagnostic) in
-            if let list = root["tags"] { tags = try list.sequence().map { (node) throws(Diagnostic) in try identifier(node) } }
+            if let list = root["tags"] {
+                tags = try list.sequence().map { (node) throws(Diagnostic) in try identifier(node) }
+            }
         }
         let destructive = value { () throws(Diagnostic) in try root["destructive"]?.bool() ?? false } ?? false
         let invasive = value { () throws(Diagnostic) in try root["invasive"]?.bool() ?? false } ?? false
@@ -124,20 +130,30 @@ public struct ScenarioParser {
             guard let word = value({ () throws(Diagnostic) in try node.string() }) else { return nil }
             switch word {
             case "reset": return Step(action: .reset, expect: Expectation(statusWords: []), location: node.location)
-            case "power_cycle": return Step(action: .powerCycle, expect: Expectation(statusWords: []), location: node.location)
+            case "power_cycle":
+                return Step(action: .powerCycle, expect: Expectation(statusWords: []), location: node.location)
             default:
-                sink.diagnostics.append(node.error("unknown step '\(word)'; a step is a mapping with one of: \(Self.actionKeys.joined(separator: ", "))"))
+                sink.diagnostics.append(
+                    node.error(
+                        "unknown step '\(word)'; a step is a mapping with one of: \(Self.actionKeys.joined(separator: ", "))"
+                    ))
                 return nil
             }
         }
-        guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.actionKeys + ["expect", "capture"]) }) else {
+        guard
+            let map = value({ () throws(Diagnostic) in
+                try node.mapping(allowing: Self.actionKeys + ["expect", "capture"])
+            })
+        else {
             return nil
         }
         let actions = map.keys.filter { Self.actionKeys.contains($0) }
         guard actions.count == 1, let key = actions.first, let actionNode = map[key] else {
-            sink.diagnostics.append(node.error(actions.isEmpty
-                ? "a step needs one action: \(Self.actionKeys.joined(separator: ", "))"
-                : "a step has exactly one action, this one has \(actions.joined(separator: " and "))"))
+            sink.diagnostics.append(
+                node.error(
+                    actions.isEmpty
+                        ? "a step needs one action: \(Self.actionKeys.joined(separator: ", "))"
+                        : "a step has exactly one action, this one has \(actions.joined(separator: " and "))"))
             return nil
         }
         var expect = defaultExpectation(for: key, actionNode)
@@ -147,7 +163,10 @@ public struct ScenarioParser {
             if ["repeat", "wait"].contains(key) {
                 for keyNode in expectNode.keyNodes {
                     guard let name = try? keyNode.string(), !["max_ms", "p95_ms"].contains(name) else { continue }
-                    sink.diagnostics.append(keyNode.error("'\(name)' does not apply to \(key), which has no response of its own; put it on a step inside, or use max_ms/p95_ms"))
+                    sink.diagnostics.append(
+                        keyNode.error(
+                            "'\(name)' does not apply to \(key), which has no response of its own; put it on a step inside, or use max_ms/p95_ms"
+                        ))
                 }
             }
         }
@@ -210,7 +229,8 @@ public struct ScenarioParser {
                 _ = try Hex.decode(text)
             } catch {
                 let offset = error.offsetUnit == .column ? (error.offset ?? 1) : 1
-                sink.diagnostics.append(Diagnostic("bad hex: \(error.message)", at: template.location(ofColumn: column + offset - 1)))
+                sink.diagnostics.append(
+                    Diagnostic("bad hex: \(error.message)", at: template.location(ofColumn: column + offset - 1)))
             }
         }
     }
@@ -225,29 +245,44 @@ public struct ScenarioParser {
                 if let aid = ScenarioLanguage.applications[text] {
                     return .selectApplication(Template(literal: Hex.encode(aid), location: node.location))
                 }
-                guard text.contains("${") || (try? Hex.decode(text)).map({ $0.count >= 5 && $0.count <= 16 }) == true else {
+                guard text.contains("${") || (try? Hex.decode(text)).map({ $0.count >= 5 && $0.count <= 16 }) == true
+                else {
                     let names = ScenarioLanguage.applications.keys.sorted().joined(separator: ", ")
-                    sink.diagnostics.append(node.error("'\(text)' is neither an application (\(names)) nor an AID of 5 to 16 bytes; to select an EF write select: { ef: \"000A\" }"))
+                    sink.diagnostics.append(
+                        node.error(
+                            "'\(text)' is neither an application (\(names)) nor an AID of 5 to 16 bytes; to select an EF write select: { ef: \"000A\" }"
+                        ))
                     return nil
                 }
                 return template(node, scope: scope, hex: true).map(Action.selectApplication)
             }
-            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["aid", "ef", "application"]) }) else { return nil }
+            guard
+                let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["aid", "ef", "application"]) })
+            else { return nil }
             if let ef = map["ef"] { return fileID(ef, scope: scope).map(Action.selectFile) }
             if let aid = map["aid"] { return template(aid, scope: scope, hex: true).map(Action.selectApplication) }
             if let name = map["application"] {
-                guard let text = value({ () throws(Diagnostic) in try name.choice(ScenarioLanguage.applications.keys.sorted()) }) else { return nil }
-                return .selectApplication(Template(literal: Hex.encode(ScenarioLanguage.applications[text]!), location: name.location))
+                guard
+                    let text = value({ () throws(Diagnostic) in
+                        try name.choice(ScenarioLanguage.applications.keys.sorted())
+                    })
+                else { return nil }
+                return .selectApplication(
+                    Template(literal: Hex.encode(ScenarioLanguage.applications[text]!), location: name.location))
             }
             sink.diagnostics.append(node.error("select needs one of: aid, ef, application"))
             return nil
         case "verify":
-            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["ef", "pin"]) }) else { return nil }
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["ef", "pin"]) }) else {
+                return nil
+            }
             let ef = map["ef"].flatMap { fileID($0, scope: scope) }
             let pin = map["pin"].flatMap { template($0, scope: scope, hex: false) }
             return .verify(ef: ef, pin: pin)
         case "change_pin":
-            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["ef", "new"]) }) else { return nil }
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["ef", "new"]) }) else {
+                return nil
+            }
             let ef = map["ef"].flatMap { fileID($0, scope: scope) }
             guard let newNode = value({ () throws(Diagnostic) in try map.required("new") }),
                 let new = template(newNode, scope: scope, hex: false)
@@ -257,11 +292,17 @@ public struct ScenarioParser {
             if case .scalar = node.node {
                 return fileID(node, scope: scope).map { .read(ef: $0, pattern: .opensc) }
             }
-            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["ef", "pattern"]) }) else { return nil }
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["ef", "pattern"]) }) else {
+                return nil
+            }
             let ef = map["ef"].flatMap { fileID($0, scope: scope) }
             var pattern = ReadPattern.opensc
             if let patternNode = map["pattern"] {
-                guard let name = value({ () throws(Diagnostic) in try patternNode.choice(ReadPattern.allCases.map(\.rawValue)) }) else { return nil }
+                guard
+                    let name = value({ () throws(Diagnostic) in
+                        try patternNode.choice(ReadPattern.allCases.map(\.rawValue))
+                    })
+                else { return nil }
                 pattern = ReadPattern(rawValue: name)!
             }
             return .read(ef: ef, pattern: pattern)
@@ -272,7 +313,9 @@ public struct ScenarioParser {
             let sfi = value { () throws(Diagnostic) in try map["sfi"]?.int(in: 1...30) } ?? nil
             return .readRecord(record: record, shortIdentifier: sfi)
         case "sign":
-            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["key", "data"]) }) else { return nil }
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["key", "data"]) }) else {
+                return nil
+            }
             let key = map["key"].flatMap { fileID($0, scope: scope) }
             guard let dataNode = value({ () throws(Diagnostic) in try map.required("data") }),
                 let data = template(dataNode, scope: scope, hex: true)
@@ -311,7 +354,9 @@ public struct ScenarioParser {
     private func fileID(_ node: YAMLNode, scope: VariableScopeCheck) -> Template? {
         guard let parsed = template(node, scope: scope, hex: true) else { return nil }
         if !parsed.hasExpressions, let bytes = try? Hex.decode(parsed.text), bytes.count != 2 {
-            sink.diagnostics.append(node.error("a file identifier is 2 bytes (4 hex digits), e.g. \"000A\"; '\(parsed.text)' is \(bytes.count)"))
+            sink.diagnostics.append(
+                node.error(
+                    "a file identifier is 2 bytes (4 hex digits), e.g. \"000A\"; '\(parsed.text)' is \(bytes.count)"))
             return nil
         }
         return parsed
@@ -326,7 +371,9 @@ public struct ScenarioParser {
     private func parseExpectation(
         _ node: YAMLNode, defaults: Expectation, scope: VariableScopeCheck, isRepeat: Bool
     ) -> Expectation? {
-        guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.expectKeys) }) else { return nil }
+        guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.expectKeys) }) else {
+            return nil
+        }
         var expect = defaults
         if let sw = map["sw"] {
             record { () throws(Diagnostic) in
@@ -374,18 +421,26 @@ public struct ScenarioParser {
                             throw pathNode.error("'\(part)' is not a BER tag: \(error)")
                         }
                     }
-                    expect.tlv.append(TLVExpectation(
-                        path: path, value: fields["value"].flatMap { bytePattern($0, prefix: false) },
-                        utf8: try fields["utf8"]?.string(), length: fields["length"].flatMap { lengthRange($0) },
-                        location: item.location))
+                    expect.tlv.append(
+                        TLVExpectation(
+                            path: path, value: fields["value"].flatMap { bytePattern($0, prefix: false) },
+                            utf8: try fields["utf8"]?.string(), length: fields["length"].flatMap { lengthRange($0) },
+                            location: item.location))
                 }
             }
         }
-        if let certificate = map["certificate"] { expect.certificate = certificateExpectation(certificate, scope: scope) }
+        if let certificate = map["certificate"] {
+            expect.certificate = certificateExpectation(certificate, scope: scope)
+        }
         if let signature = map["signature"] { expect.signature = signatureExpectation(signature, scope: scope) }
-        if let ms = map["max_ms"] { expect.maxMilliseconds = value { () throws(Diagnostic) in try ms.int(in: 0...600_000) } }
+        if let ms = map["max_ms"] {
+            expect.maxMilliseconds = value { () throws(Diagnostic) in try ms.int(in: 0...600_000) }
+        }
         if let ms = map["p95_ms"] {
-            if !isRepeat { sink.diagnostics.append(ms.error("p95_ms applies to a repeat step's iterations; use max_ms on a single step")) }
+            if !isRepeat {
+                sink.diagnostics.append(
+                    ms.error("p95_ms applies to a repeat step's iterations; use max_ms on a single step"))
+            }
             expect.p95Milliseconds = value { () throws(Diagnostic) in try ms.int(in: 0...600_000) }
         }
         return expect
@@ -439,9 +494,13 @@ public struct ScenarioParser {
     ]
 
     private func certificateExpectation(_ node: YAMLNode, scope: VariableScopeCheck) -> CertificateExpectation? {
-        guard let map = value({ () throws(Diagnostic) in
-            try node.mapping(allowing: ["chain_to", "valid_on", "subject", "issuer", "key_usage", "extended_key_usage", "policies"])
-        }) else { return nil }
+        guard
+            let map = value({ () throws(Diagnostic) in
+                try node.mapping(allowing: [
+                    "chain_to", "valid_on", "subject", "issuer", "key_usage", "extended_key_usage", "policies",
+                ])
+            })
+        else { return nil }
         var expectation = CertificateExpectation(location: node.location)
         expectation.chainTo = map["chain_to"].flatMap { template($0, scope: scope, hex: true) }
         record { () throws(Diagnostic) in
@@ -459,7 +518,9 @@ public struct ScenarioParser {
                 let fields = try names.mapping(allowing: ["C", "O", "OU", "CN", "L", "ST"])
                 var pairs: [(attribute: String, value: Template)] = []
                 for attribute in fields.keys {
-                    guard let node = fields[attribute], let value = template(node, scope: scope, hex: false) else { continue }
+                    guard let node = fields[attribute], let value = template(node, scope: scope, hex: false) else {
+                        continue
+                    }
                     pairs.append((attribute, value))
                 }
                 if assign { expectation.subject = pairs } else { expectation.issuer = pairs }
@@ -467,7 +528,9 @@ public struct ScenarioParser {
         }
         record { () throws(Diagnostic) in
             if let usages = map["key_usage"] {
-                expectation.keyUsage = try usages.sequence().map { (node) throws(Diagnostic) in try node.choice(Self.keyUsages) }
+                expectation.keyUsage = try usages.sequence().map { (node) throws(Diagnostic) in
+                    try node.choice(Self.keyUsages)
+                }
             }
             if let usages = map["extended_key_usage"] {
                 expectation.extendedKeyUsage = try usages.sequence().map { (node) throws(Diagnostic) in
@@ -477,7 +540,8 @@ public struct ScenarioParser {
             if let policies = map["policies"] {
                 expectation.policies = try policies.sequence().map { (node) throws(Diagnostic) in
                     let oid = try node.string()
-                    guard oid.split(separator: ".").count >= 2, oid.split(separator: ".").allSatisfy({ Int($0) != nil }) else {
+                    guard oid.split(separator: ".").count >= 2, oid.split(separator: ".").allSatisfy({ Int($0) != nil })
+                    else {
                         throw node.error("'\(oid)' is not an object identifier such as 1.2.392.200149.8.5.1.3.30")
                     }
                     return oid
@@ -488,7 +552,10 @@ public struct ScenarioParser {
     }
 
     private func signatureExpectation(_ node: YAMLNode, scope: VariableScopeCheck) -> SignatureExpectation? {
-        guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["certificate", "message", "digest_info", "hash"]) }),
+        guard
+            let map = value({ () throws(Diagnostic) in
+                try node.mapping(allowing: ["certificate", "message", "digest_info", "hash"])
+            }),
             let certificateNode = value({ () throws(Diagnostic) in try map.required("certificate") }),
             let certificate = template(certificateNode, scope: scope, hex: true)
         else { return nil }
@@ -497,8 +564,10 @@ public struct ScenarioParser {
         if (message == nil) == (digestInfo == nil) {
             sink.diagnostics.append(node.error("signature needs either message (with hash) or digest_info"))
         }
-        let hash = value { () throws(Diagnostic) in try map["hash"]?.choice(["sha1", "sha256"]) ?? "sha256" } ?? "sha256"
-        return SignatureExpectation(certificate: certificate, message: message, digestInfo: digestInfo, hash: hash, location: node.location)
+        let hash =
+            value { () throws(Diagnostic) in try map["hash"]?.choice(["sha1", "sha256"]) ?? "sha256" } ?? "sha256"
+        return SignatureExpectation(
+            certificate: certificate, message: message, digestInfo: digestInfo, hash: hash, location: node.location)
     }
 
     static func isISODate(_ text: String) -> Bool {
@@ -521,7 +590,8 @@ struct VariableScopeCheck {
         case "card":
             let name = path.joined(separator: ".")
             guard ScenarioLanguage.cardVariables.contains(name) else {
-                return "unknown variable '\(name)'; the card offers: \(ScenarioLanguage.cardVariables.joined(separator: ", "))"
+                return
+                    "unknown variable '\(name)'; the card offers: \(ScenarioLanguage.cardVariables.joined(separator: ", "))"
             }
             return nil
         case "env":
@@ -530,7 +600,9 @@ struct VariableScopeCheck {
             guard path.count == 1 else { return "unknown variable '\(path.joined(separator: "."))'" }
             guard captured.contains(root) else {
                 let known = captured.sorted()
-                return "unknown variable '\(root)'" + (known.isEmpty ? ": no earlier step captures it" : "; captured so far: \(known.joined(separator: ", "))")
+                return "unknown variable '\(root)'"
+                    + (known.isEmpty
+                        ? ": no earlier step captures it" : "; captured so far: \(known.joined(separator: ", "))")
             }
             return nil
         }

@@ -54,7 +54,12 @@ struct ScriptorParser {
                     steps.append(Step(action: .reset, expect: Expectation(statusWords: []), location: at(number, 1)))
                     continue
                 }
-                pendingStart = (number, (line.firstIndex { $0 != " " && $0 != "\t" }).map { line.distance(from: line.startIndex, to: $0) + 1 } ?? 1)
+                pendingStart = (
+                    number,
+                    (line.firstIndex { $0 != " " && $0 != "\t" }).map {
+                        line.distance(from: line.startIndex, to: $0) + 1
+                    } ?? 1
+                )
             }
             if line.hasSuffix("\\") {
                 pending += line.dropLast() + " "
@@ -65,7 +70,10 @@ struct ScriptorParser {
             pending = ""
         }
         if !pending.isEmpty {
-            diagnostics.append(Diagnostic("the last command ends with '\\' but no line follows", at: at(pendingStart.line, pendingStart.column)))
+            diagnostics.append(
+                Diagnostic(
+                    "the last command ends with '\\' but no line follows",
+                    at: at(pendingStart.line, pendingStart.column)))
         }
         if steps.isEmpty && diagnostics.isEmpty {
             diagnostics.append(Diagnostic("the script has no command", at: at(1, 1)))
@@ -108,7 +116,8 @@ struct ScriptorParser {
         if body.lowercased().hasPrefix("sw:") {
             let text = body.dropFirst(3).trimmingCharacters(in: .whitespaces)
             guard let pattern = StatusWordPattern(text) else {
-                diagnostics.append(Diagnostic("'\(text)' is not a status word (4 hex digits, ? for any digit)", at: location))
+                diagnostics.append(
+                    Diagnostic("'\(text)' is not a status word (4 hex digits, ? for any digit)", at: location))
                 return
             }
             last.expect.statusWords = [pattern]
@@ -118,20 +127,27 @@ struct ScriptorParser {
             var index = text.startIndex
             while index < text.endIndex, text.distance(from: index, to: text.endIndex) >= 2 {
                 let pair = String(text[index..<text.index(index, offsetBy: 2)])
-                if pair == "??" { bytes.append(nil) } else if let byte = UInt8(pair, radix: 16) { bytes.append(byte) } else {
+                if pair == "??" {
+                    bytes.append(nil)
+                } else if let byte = UInt8(pair, radix: 16) {
+                    bytes.append(byte)
+                } else {
                     diagnostics.append(Diagnostic("'\(pair)' is neither a hex byte nor ??", at: location))
                     return
                 }
                 index = text.index(index, offsetBy: 2)
             }
-            guard text.count % 2 == 0, bytes.count >= 2, let sw1 = bytes[bytes.count - 2], let sw2 = bytes[bytes.count - 1] else {
+            guard text.count % 2 == 0, bytes.count >= 2, let sw1 = bytes[bytes.count - 2],
+                let sw2 = bytes[bytes.count - 1]
+            else {
                 diagnostics.append(Diagnostic("a response ends with a status word of 2 bytes (no ??)", at: location))
                 return
             }
             last.expect.statusWords = [StatusWordPattern(Hex.encode([sw1, sw2]))!]
             last.expect.data = BytePattern(bytes: Array(bytes.dropLast(2)), prefix: false)
         } else {
-            diagnostics.append(Diagnostic("write '# expect sw: 9000' or '# expect response: <hex> 90 00'", at: location))
+            diagnostics.append(
+                Diagnostic("write '# expect sw: 9000' or '# expect response: <hex> 90 00'", at: location))
             return
         }
         steps[steps.count - 1] = last

@@ -31,7 +31,8 @@ public indirect enum TagExpression: Sendable, CustomStringConvertible {
         var parser = Parser(tokens: tokenize(text), text: text)
         let expression = try parser.parseOr()
         if parser.position < parser.tokens.count {
-            throw parser.error("unexpected '\(parser.tokens[parser.position].text)'", at: parser.tokens[parser.position].column)
+            throw parser.error(
+                "unexpected '\(parser.tokens[parser.position].text)'", at: parser.tokens[parser.position].column)
         }
         return expression
     }
@@ -98,12 +99,16 @@ public indirect enum TagExpression: Sendable, CustomStringConvertible {
                 position += 1
                 let inner = try parseOr()
                 guard position < tokens.count, tokens[position].text == ")" else {
-                    throw error("expected ')' to close '(' at column \(token.column)", at: position < tokens.count ? tokens[position].column : text.count + 1)
+                    throw error(
+                        "expected ')' to close '(' at column \(token.column)",
+                        at: position < tokens.count ? tokens[position].column : text.count + 1)
                 }
                 position += 1
                 return inner
             }
-            guard !["and", "or", ")"].contains(token.text) else { throw error("expected a tag, found '\(token.text)'", at: token.column) }
+            guard !["and", "or", ")"].contains(token.text) else {
+                throw error("expected a tag, found '\(token.text)'", at: token.column)
+            }
             position += 1
             return .tag(token.text)
         }
