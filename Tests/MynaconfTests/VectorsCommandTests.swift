@@ -63,7 +63,7 @@ struct VectorsCommandTests {
         "Missing files, folders without vectors and unknown file types: exit 2",
         arguments: [
             (["vectors", "no-such-file.kat"], "no-such-file.kat:1:1: error: no such file"),
-            (["vectors", "docs"], "docs: error: the folder holds no vector files"),
+            (["vectors", "Sources/APDU"], "Sources/APDU: error: the folder holds no vector files"),
             (["vectors", "README.md"], "README.md:1:1: error: not a vector file mynaconf reads"),
         ])
     func inputErrors(arguments: [String], message: String) throws {
