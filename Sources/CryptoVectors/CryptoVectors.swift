@@ -54,10 +54,18 @@ public struct VectorFile: Sendable {
     /// Reads and parses one file; the format follows the extension (`.kat`, `.rsp`, `.json`).
     /// - Throws: a ``Diagnostic`` with the file, line and column of the first problem.
     public static func load(path: String) throws(Diagnostic) -> VectorFile {
-        let source = try VectorSource.read(path)
+        try self.parse(VectorSource.read(path))
+    }
+
+    /// Parses bytes as the file `path` would be parsed (the name picks the format): the entry point for fuzzing.
+    public static func parse(_ bytes: [UInt8], path: String) throws(Diagnostic) -> VectorFile {
+        try self.parse(VectorSource.checked(bytes, path: path))
+    }
+
+    private static func parse(_ source: VectorSource) throws(Diagnostic) -> VectorFile {
+        let path = source.path
         switch VectorFileKind(path: path) {
-        case .knownAnswer:
-            return VectorFile(path: path, format: .knownAnswer, cases: try KnownAnswerParser.parse(source))
+        case .knownAnswer: return VectorFile(path: path, format: .knownAnswer, cases: try KnownAnswerParser.parse(source))
         case .cavp: return VectorFile(path: path, format: .cavp, cases: try CAVPParser.parse(source))
         case .wycheproof: return VectorFile(path: path, format: .wycheproof, cases: try WycheproofParser.parse(source))
         case nil:

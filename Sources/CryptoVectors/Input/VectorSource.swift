@@ -24,7 +24,11 @@ struct VectorSource: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Diagnostic("cannot read the file (permissions?)", at: start)
         }
-        let bytes = [UInt8](data)
+        return try self.checked([UInt8](data), path: path)
+    }
+
+    /// Bytes as if read from `path`, checked to be UTF-8 text.
+    static func checked(_ bytes: [UInt8], path: String) throws(Diagnostic) -> VectorSource {
         if let bad = firstInvalidUTF8(bytes) {
             throw Diagnostic(
                 "the file is not UTF-8 text: byte 0x\(String(bytes[bad.index], radix: 16, uppercase: true)) "
