@@ -65,9 +65,12 @@ public struct VectorFile: Sendable {
     private static func parse(_ source: VectorSource) throws(Diagnostic) -> VectorFile {
         let path = source.path
         switch VectorFileKind(path: path) {
-        case .knownAnswer: return VectorFile(path: path, format: .knownAnswer, cases: try KnownAnswerParser.parse(source))
-        case .cavp: return VectorFile(path: path, format: .cavp, cases: try CAVPParser.parse(source))
-        case .wycheproof: return VectorFile(path: path, format: .wycheproof, cases: try WycheproofParser.parse(source))
+        case .knownAnswer:
+            return VectorFile(path: path, format: .knownAnswer, cases: try KnownAnswerParser.parse(source))
+        case .cavp:
+            return VectorFile(path: path, format: .cavp, cases: try CAVPParser.parse(source))
+        case .wycheproof:
+            return VectorFile(path: path, format: .wycheproof, cases: try WycheproofParser.parse(source))
         case nil:
             throw Diagnostic(
                 "not a vector file mynaconf reads: expected .kat (docs/vectors.md), .rsp (NIST CAVP) or .json "
