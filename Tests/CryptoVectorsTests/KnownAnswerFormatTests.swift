@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import CryptoVectors
@@ -209,5 +210,41 @@ struct CAVPFormatTests {
         #expect(
             try loadError("TCBCMonte2.rsp", Self.tdes)?.contains("Monte Carlo records are run for AES-CBC only") == true
         )
+    }
+}
+
+@Suite("Files that are not vector files at all")
+struct UnreadableFileTests {
+    @Test("An oversized file is refused before it is read (a sparse 65 MiB file costs no disk)")
+    func oversized() throws {
+        let path = try temporaryFile("huge.kat", "")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.truncate(atOffset: 65 << 20)
+        try handle.close()
+        do {
+            _ = try VectorFile.load(path: path)
+            Issue.record("a 65 MiB file was read")
+        } catch {
+            #expect("\(error)".hasSuffix(":1:1: error: the file is 68157440 bytes; vector files are at most 64 MiB"))
+        }
+    }
+
+    @Test("Invalid UTF-8 is located at its byte's line and column")
+    func notUTF8() throws {
+        do {
+            _ = try VectorFile.parse(Array("[aes-cmac]\nkey = 0".utf8) + [0xFF], path: "x.kat")
+            Issue.record("invalid UTF-8 was read")
+        } catch {
+            #expect(
+                "\(error)"
+                    == "x.kat:2:8: error: the file is not UTF-8 text: byte 0xFF cannot start or continue a character")
+        }
+        // A character cut short: the error is at the character's first byte.
+        do {
+            _ = try VectorFile.parse(Array("# \u{E9}".utf8).dropLast() + Array("\n".utf8), path: "y.kat")
+            Issue.record("a cut character was read")
+        } catch {
+            #expect("\(error)".hasPrefix("y.kat:1:3: error: the file is not UTF-8 text: byte 0xC3"))
+        }
     }
 }
