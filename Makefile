@@ -9,7 +9,7 @@ BIN := .build/debug/mynaconf
 all: build
 
 help:
-	@echo "make run      build and run the conformance checks on the built-in emulator (CARD=default)"
+	@echo "make run      build and run the conformance suite (Scenarios/) on the built-in emulator; CARD=NAME forces a card profile"
 	@echo "make test     build and run every test"
 	@echo "make install  install a release build: PREFIX=$(PREFIX)"
 
@@ -19,9 +19,9 @@ deps:
 build: deps
 	$(SWIFT) build --product mynaconf
 
-# The main job. Until the scenario runner lands it is the JPKI self-test on the emulated card.
+# The main job: the conformance suite on the built-in emulated card, with JUnit and JSON reports in .build/reports.
 run: build
-	$(BIN) selftest --card $(CARD)
+	$(BIN) run Scenarios $(if $(filter-out default,$(CARD)),--card $(CARD)) --junit .build/reports/junit.xml --json .build/reports/results.json
 
 test: deps
 	$(SWIFT) build --build-tests
@@ -34,7 +34,7 @@ install: deps
 	install -m 0755 .build/release/mynaconf $(DESTDIR)$(PREFIX)/bin/mynaconf
 	install -m 0755 scripts/virtual-reader $(DESTDIR)$(PREFIX)/bin/mynaconf-virtual-reader
 	install -m 0755 ci/start-virtual-card.sh $(DESTDIR)$(PREFIX)/bin/mynaconf-start-virtual-card
-	cp -R Vectors/cards Vectors/keys $(DESTDIR)$(PREFIX)/share/mynaconf/Vectors/
+	cp -R Vectors/cards Vectors/keys Vectors/crypto $(DESTDIR)$(PREFIX)/share/mynaconf/Vectors/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mynaconf

@@ -1,7 +1,17 @@
-// Scenario: the YAML scenario language — its model, the parser with file:line:column diagnostics, validation,
-// variables and captures. It knows APDUs, never a reader or a card.
+// Scenario: the YAML scenario language and scriptor scripts — the model, the parser with file:line:column
+// diagnostics (all problems at once), templates with ${...} expressions, and the tag filter language.
+// It knows APDUs and files; it never talks to a reader or a card.
 
 /// The version of the scenario language this build reads.
 public enum ScenarioLanguage {
     public static let version = 1
+
+    /// Card applications a `select:` step may name instead of an AID (jpki-protocol.md §1.3).
+    public static let applications: [String: [UInt8]] = [
+        "jpki": [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01],
+        "text": [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08],
+        "visual": [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02],
+        "juki": [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x01],
+        "common": [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00],
+    ]
 }

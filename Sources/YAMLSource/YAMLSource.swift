@@ -122,6 +122,12 @@ public struct YAMLNode {
         }
     }
 
+    /// The keys of a mapping as nodes (empty for anything else), to point at a key itself.
+    public var keyNodes: [YAMLNode] {
+        guard case .mapping(let pairs) = node else { return [] }
+        return pairs.map { YAMLNode($0.key, file: file, path: path) }
+    }
+
     /// The scalar's text exactly as written (so `0018` stays `0018`, not the number 18).
     public func string() throws(Diagnostic) -> String {
         guard case .scalar(let scalar) = node else { throw error("expected a text value, found \(kind)") }

@@ -13,7 +13,10 @@ struct Mynaconf: AsyncParsableCommand {
             (no pcscd, no reader, no card).
             """,
         version: "0.1.0",
-        subcommands: [SelfTestCommand.self, ReadersCommand.self, EmulateCommand.self]
+        subcommands: [
+            RunCommand.self, LintCommand.self, SelfTestCommand.self, ReadersCommand.self, VectorsCommand.self,
+            EmulateCommand.self,
+        ]
     )
 
     /// Runs the command and exits with the project's codes; ArgumentParser's own usage errors (64) become 2.

@@ -65,6 +65,11 @@ struct CardProfileTests {
         #expect(auth.serialNumber == [0x01, 0x2D, 0x57, 0xCA])
         #expect(auth.isSigned(by: try CertificateSummary(derEncoded: profile.jpki.authenticationCA).publicKey))
         #expect(auth.publicKey == profile.jpki.authenticationKey.publicKey)
+        #expect(auth.keyUsage == ["digitalSignature"])
+        #expect(auth.keyUsageIsCritical == true)
+        #expect(auth.extendedKeyUsage == ["clientAuth"])
+        #expect(auth.policyIdentifiers == ["1.2.392.200149.8.5.1.3.30"])
+        #expect(signing.keyUsage == ["digitalSignature", "nonRepudiation"])
     }
 
     @Test("Loading is deterministic: the same profile gives byte-identical certificates")

@@ -130,3 +130,222 @@ struct CommandLineTests {
         #expect(result.status == 0, "\(result.stderr)")
     }
 }
+
+@Suite("mynaconf lint and run on broken files", .serialized)
+struct BrokenFileCommandLineTests {
+    static let broken = "\(repositoryRoot)/Tests/ScenarioTests/Broken"
+
+    static func files() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: broken)) ?? []).filter { !$0.hasPrefix("duplicate-id") }
+            .sorted()
+    }
+
+    @Test(
+        "Every broken file: lint and run both exit 2 with file:line:column, and run starts nothing", arguments: files())
+    func rejected(file: String) throws {
+        let path = "\(Self.broken)/\(file)"
+        for command in ["lint", "run"] {
+            let result = try run([command, path])
+            #expect(result.status == 2, "\(command) \(file): \(result.stdout)\(result.stderr)")
+            #expect(
+                result.stderr.range(of: "\(path):[0-9]+:[0-9]+: error: ", options: .regularExpression) != nil,
+                "\(result.stderr)")
+            #expect(!result.stdout.contains("passed"), "\(command) must not run anything")
+        }
+    }
+
+    @Test("Two files with one id: exit 2, the second file named")
+    func duplicateIDs() throws {
+        let result = try run(["lint", "\(Self.broken)/duplicate-id-a.yaml", "\(Self.broken)/duplicate-id-b.yaml"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("duplicate-id-b.yaml:1:1: error: duplicate scenario id 'JPKI-SELECT-TOKEN'"))
+    }
+
+    @Test("Binary garbage and an empty file: exit 2, no crash, no hang")
+    func garbage() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("garbage-\(UUID().uuidString).yaml")
+            .path
+        var bytes: [UInt8] = []
+        var state: UInt32 = 2_463_534_242
+        for _ in 0..<65_536 {
+            state ^= state << 13
+            state ^= state >> 17
+            state ^= state << 5
+            bytes.append(UInt8(truncatingIfNeeded: state))
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try run(["run", path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(path + ":"))
+    }
+}
+
+@Suite("mynaconf run", .serialized)
+struct RunCommandTests {
+    @Test("The JPKI suite passes on the default card; the closing line counts it")
+    func suitePasses() throws {
+        let result = try run(["run", "Scenarios"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").last?.hasPrefix("18 passed, 0 failed") == true, "\(result.stdout)")
+    }
+
+    @Test("On a card with a blocked PIN the suite fails: exit 1")
+    func suiteFailsOnBlockedCard() throws {
+        let result = try run(["run", "Scenarios/jpki", "--card", "auth-pin-blocked"])
+        #expect(result.status == 1)
+    }
+
+    @Test(
+        "--tags filters; no match is exit 2",
+        arguments: [
+            ("jpki and not destructive", 0), ("keys", 0), ("no-such-tag", 2),
+        ])
+    func tags(expression: String, status: Int32) throws {
+        let result = try run(["run", "Scenarios", "--tags", expression])
+        #expect(result.status == status, "\(result.stdout)\(result.stderr)")
+        if expression == "jpki and not destructive" { #expect(!result.stdout.contains("LOCKOUT")) }
+    }
+
+    @Test("--shard K/N splits the suite deterministically and completely")
+    func shards() throws {
+        var seen: [String] = []
+        for index in 1...3 {
+            let result = try run(["run", "Scenarios", "--shard", "\(index)/3"])
+            #expect(result.status == 0)
+            seen += result.stdout.split(separator: "\n").filter { $0.hasPrefix("✓") }.map(String.init)
+        }
+        #expect(seen.count == 18)
+        #expect(Set(seen).count == 18)
+        let again = try run(["run", "Scenarios", "--shard", "2/3"])
+        #expect(again.stdout.split(separator: "\n").filter { $0.hasPrefix("✓") }.count == seen.count / 3)
+    }
+
+    @Test(
+        "Bad --shard and --tags are usage errors: exit 2",
+        arguments: [["--shard", "4/3"], ["--shard", "x"], ["--tags", "jpki and"]])
+    func badOptions(options: [String]) throws {
+        let result = try run(["run", "Scenarios"] + options)
+        #expect(result.status == 2, "\(result.stderr)")
+    }
+}
+
+@Suite("Reports from the command line", .serialized)
+struct ReportCommandLineTests {
+    @Test("--junit, --junit-dir and --json are written, and no PIN is in any of them")
+    func reportsWritten() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try run([
+            "run", "Scenarios", "--junit", "\(directory)/junit.xml", "--junit-dir", "\(directory)/suites",
+            "--json", "\(directory)/results.json",
+        ])
+        #expect(result.status == 0)
+        for file in ["junit.xml", "suites/TEST-jpki.xml", "results.json"] {
+            let text = try String(contentsOfFile: "\(directory)/\(file)", encoding: .utf8)
+            #expect(text.contains("JPKI-AUTH-PIN-LOCKOUT"))
+            // 1234 and ABC123 as the APDU bytes would show them.
+            #expect(!text.contains("31 32 33 34") && !text.contains("41 42 43 31 32 33"), "\(file) holds a PIN")
+        }
+    }
+
+    @Test("SIGINT ends the run after the current step and still writes valid reports")
+    func interrupted() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("interrupt-\(UUID().uuidString)")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let process = Process()
+        process.executableURL = mynaconfBinary()
+        process.arguments = [
+            "run", "Scenarios", "--repeat", "10000", "--junit", "\(directory)/junit.xml", "--json",
+            "\(directory)/results.json",
+        ]
+        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        let junit = try String(contentsOfFile: "\(directory)/junit.xml", encoding: .utf8)
+        #expect(junit.contains("name=\"run.interrupted\" value=\"true\""))
+        let json = try String(contentsOfFile: "\(directory)/results.json", encoding: .utf8)
+        #expect(json.contains("\"interrupted\": true"))
+    }
+}
+
+@Suite("Real-card rules, rehearsed on the emulator (--as-real-card)", .serialized)
+struct RealCardRuleTests {
+    static let credentials = ["MYNA_AUTH_PIN": "1234", "MYNA_SIGN_PASSWORD": "ABC123"]
+
+    /// The process's own MYNA_* variables are cleared so a developer's shell cannot change the outcome.
+    func runReal(_ arguments: [String], environment: [String: String] = [:]) throws -> Invocation {
+        let cleared = ["MYNA_AUTH_PIN": "", "MYNA_SIGN_PASSWORD": "", "MYNA_TEXT_PIN": ""]
+        return try run(["run"] + arguments + ["--as-real-card"], environment: cleared.merging(environment) { $1 })
+    }
+
+    @Test("Without credentials in the environment, scenarios that need them are skipped with the variable named")
+    func credentialsOnlyFromEnvironment() throws {
+        let result = try runReal(["Scenarios/jpki/sign-authentication-key.yaml", "Scenarios/jpki/read-binary-bounds.yaml"])
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("skipped: needs MYNA_AUTH_PIN set in the environment"))
+        #expect(result.stdout.contains("1 passed, 0 failed, 1 skipped"))
+    }
+
+    @Test("Destructive and invasive scenarios are refused without --allow-destructive")
+    func destructiveRefused() throws {
+        let refused = try runReal(["Scenarios/jpki/auth-pin-lockout.yaml", "Scenarios/jpki/key-extraction-auth.yaml"], environment: Self.credentials)
+        #expect(refused.stdout.contains("destructive (can spend PIN tries): refused on a real card without --allow-destructive"))
+        #expect(refused.stdout.contains("invasive (attacks the card): refused"))
+        let allowed = try runReal(["Scenarios/jpki/auth-pin-lockout.yaml", "--allow-destructive"], environment: Self.credentials)
+        #expect(allowed.status == 0, "\(allowed.stdout)")
+    }
+
+    @Test("A scenario that needs another card profile, or the holder's data, is skipped")
+    func otherProfileSkipped() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rc-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "id: A\ntitle: a\ncard: auth-pin-blocked\nsteps:\n  - select: jpki\n".write(toFile: "\(directory)/a.yaml", atomically: true, encoding: .utf8)
+        try "id: B\ntitle: b\nsteps:\n  - select: jpki\n  - apdu: 00 B0 00 00 ${lc(card.holder.name)}\n".write(toFile: "\(directory)/b.yaml", atomically: true, encoding: .utf8)
+        let result = try runReal([directory])
+        #expect(result.stdout.contains("needs the emulated card profile 'auth-pin-blocked'"))
+        #expect(result.stdout.contains("needs values a real card's holder has not given: card.holder.name"))
+    }
+
+    @Test("Before a PIN step the tries left are read; with one try left the scenario stops and spends nothing")
+    func pinGuard() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("guard-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try runReal(
+            ["Scenarios/jpki/sign-authentication-key.yaml", "Scenarios/jpki/read-binary-bounds.yaml", "--card", "auth-pin-one-try", "--json", "\(directory)/r.json"],
+            environment: Self.credentials)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("stopped before a PIN step on a real card: the credential has 1 try left"))
+        let json = try String(contentsOfFile: "\(directory)/r.json", encoding: .utf8)
+        #expect(json.contains("00 20 00 80\""), "the guard's empty VERIFY is in the transcript")
+        #expect(!json.contains("00 20 00 80 04"), "the VERIFY with the PIN was never sent")
+    }
+
+    @Test("Personal data read from the card is masked in reports, and shown with --show-personal-data")
+    func personalDataMasked() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pd-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let scenario = "Scenarios/jpki/sign-signing-key.yaml"
+        let masked = try runReal([scenario, "--junit", "\(directory)/m.xml", "--json", "\(directory)/m.json"], environment: Self.credentials)
+        #expect(masked.status == 0, "\(masked.stdout)")
+        let shown = try runReal([scenario, "--show-personal-data", "--json", "\(directory)/s.json"], environment: Self.credentials)
+        #expect(shown.status == 0)
+        for file in ["m.xml", "m.json"] {
+            let text = try String(contentsOfFile: "\(directory)/\(file)", encoding: .utf8)
+            #expect(text.contains("bytes of personal data"), "\(file)")
+            // The signing certificate starts 30 82; its bytes must not appear after a READ BINARY of EF 0001.
+            #expect(!text.contains("30 82 0"), "\(file) holds certificate bytes")
+        }
+        let revealed = try String(contentsOfFile: "\(directory)/s.json", encoding: .utf8)
+        #expect(!revealed.contains("bytes of personal data"))
+        #expect(revealed.contains("30 82 0"))
+    }
+}

@@ -20,6 +20,12 @@ public struct CertificateSummary: Sendable {
     public var holderAttributes: [String: String]
     /// CertificatePolicies identifiers, in order; empty without the extension.
     public var policyIdentifiers: [String]
+    /// KeyUsage bits that are set, by their RFC 5280 names (`digitalSignature`, `nonRepudiation`, …).
+    public var keyUsage: [String]
+    /// Whether KeyUsage is marked critical; nil without the extension.
+    public var keyUsageIsCritical: Bool?
+    /// ExtendedKeyUsage purposes by name where known (`clientAuth`), dotted OID otherwise.
+    public var extendedKeyUsage: [String]
     /// The hash of the signature algorithm: SHA-256 for sha256WithRSAEncryption, SHA-1 for sha1WithRSAEncryption,
     /// nil for anything else (which ``isSigned(by:)`` then never accepts).
     public var signatureHash: HashAlgorithm?
@@ -34,10 +40,12 @@ public struct CertificateSummary: Sendable {
         let certificate: Certificate
         let holderAttributes: [String: String]
         let policies: [String]
+        let usages: (key: [String], critical: Bool?, extended: [String])
         do {
             certificate = try Certificate(derEncoded: derEncoded)
             holderAttributes = try Self.otherNames(in: certificate)
             policies = try CertificatePolicies.identifiers(in: certificate.extensions)
+            usages = try Self.usages(in: certificate.extensions)
         } catch {
             throw CryptoError(code: .invalidCertificate, reason: "cannot read the certificate: \(error)")
         }
@@ -58,6 +66,9 @@ public struct CertificateSummary: Sendable {
         self.serialNumber = Array(certificate.serialNumber.bytes.drop { $0 == 0 })
         self.holderAttributes = holderAttributes
         self.policyIdentifiers = policies
+        self.keyUsage = usages.key
+        self.keyUsageIsCritical = usages.critical
+        self.extendedKeyUsage = usages.extended
         self.tbsCertificate = Array(certificate.tbsCertificateBytes)
         self.signature = certificate.signature.rawRepresentation
         self.signatureHash =
@@ -79,6 +90,29 @@ public struct CertificateSummary: Sendable {
     public var holderBirthDate: CalendarDate? {
         guard let text = self.holderAttributes[JPKIObjectIdentifiers.birthDate] else { return nil }
         return CalendarDate(yyyymmdd: text.count == 9 ? String(text.dropFirst()) : text)
+    }
+
+    private static func usages(in extensions: Certificate.Extensions) throws -> (key: [String], critical: Bool?, extended: [String]) {
+        var key: [String] = []
+        if let usage = try extensions.keyUsage {
+            let bits: [(Bool, String)] = [
+                (usage.digitalSignature, "digitalSignature"), (usage.nonRepudiation, "nonRepudiation"),
+                (usage.keyEncipherment, "keyEncipherment"), (usage.dataEncipherment, "dataEncipherment"),
+                (usage.keyAgreement, "keyAgreement"), (usage.keyCertSign, "keyCertSign"), (usage.cRLSign, "cRLSign"),
+                (usage.encipherOnly, "encipherOnly"), (usage.decipherOnly, "decipherOnly"),
+            ]
+            key = bits.filter(\.0).map(\.1)
+        }
+        let critical = extensions.first { $0.oid == .X509ExtensionID.keyUsage }?.critical
+        var extended: [String] = []
+        if let purposes = try extensions.extendedKeyUsage {
+            let names: [ExtendedKeyUsage.Usage: String] = [
+                .clientAuth: "clientAuth", .serverAuth: "serverAuth", .emailProtection: "emailProtection",
+                .codeSigning: "codeSigning", .timeStamping: "timeStamping", .ocspSigning: "ocspSigning",
+            ]
+            extended = purposes.map { names[$0] ?? $0.description }
+        }
+        return (key, critical, extended)
     }
 
     private static func otherNames(in certificate: Certificate) throws -> [String: String] {

@@ -1,0 +1,61 @@
+import APDU
+import CardCrypto
+import Scenario
+import YAMLSource
+
+/// Checks that need the templates evaluated but no card: an `apdu` step whose Lc disagrees with its data, a
+/// file identifier that does not come out as 2 bytes. Templates that read captures or a missing variable are
+/// checked when they run instead.
+public enum StaticChecks {
+    public static func diagnostics(for scenarios: [Scenario], variables: VariableStore) -> [Diagnostic] {
+        var found: [Diagnostic] = []
+        for scenario in scenarios { check(scenario.steps, variables: variables, into: &found) }
+        return found
+    }
+
+    private static func check(_ steps: [Step], variables: VariableStore, into found: inout [Diagnostic]) {
+        for step in steps {
+            switch step.action {
+            case .apdu(let template):
+                guard let bytes = evaluate(template, variables, into: &found) else { continue }
+                do {
+                    _ = try CommandAPDU(bytes: bytes)
+                } catch {
+                    found.append(
+                        Diagnostic("not a well-formed command APDU: \(error.description)", at: template.location))
+                }
+            case .selectFile(let fid), .verify(.some(let fid), _), .changePIN(.some(let fid), _),
+                .read(.some(let fid), _), .sign(.some(let fid), _):
+                if let bytes = evaluate(fid, variables, into: &found), bytes.count != 2 {
+                    found.append(
+                        Diagnostic("a file identifier is 2 bytes; this one is \(bytes.count)", at: fid.location))
+                }
+            case .repeatSteps(_, let inner):
+                check(inner, variables: variables, into: &found)
+            default:
+                continue
+            }
+        }
+    }
+
+    /// The template's bytes when every variable it reads is known without a card; nil otherwise. A template that
+    /// cannot be evaluated although all it reads is known (a number that does not fit a byte) is a problem now.
+    private static func evaluate(_ template: Template, _ variables: VariableStore, into found: inout [Diagnostic])
+        -> [UInt8]?
+    {
+        for (path, _) in template.variables {
+            switch path.first {
+            case "card": if variables.card[path.joined(separator: ".")] == nil { return nil }
+            case "env": if variables.environment[path[1]] == nil { return nil }
+            default: return nil
+            }
+        }
+        var evaluator = TemplateEvaluator(store: variables, random: SeededRandomSource(seed: 0))
+        do {
+            return try evaluator.hex(template).bytes
+        } catch {
+            found.append(Diagnostic(error.message, at: error.location))
+            return nil
+        }
+    }
+}

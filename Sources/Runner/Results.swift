@@ -1,0 +1,152 @@
+import Foundation
+
+/// What a run produced: the target it ran against and one result per scenario, in the order they ran.
+/// Reports render exactly this; nothing here knows how it will be shown.
+public struct RunResult: Sendable, Hashable {
+    public var target: TargetInfo
+    public var startedAt: Date
+    public var duration: Duration
+    public var scenarios: [ScenarioResult]
+    /// True when the run was interrupted (SIGINT) before every scenario ran; the report says so.
+    public var interrupted: Bool
+
+    public init(
+        target: TargetInfo, startedAt: Date, duration: Duration, scenarios: [ScenarioResult], interrupted: Bool = false
+    ) {
+        self.target = target
+        self.startedAt = startedAt
+        self.duration = duration
+        self.scenarios = scenarios
+        self.interrupted = interrupted
+    }
+
+    public var passed: Int { scenarios.filter { $0.outcome == .passed }.count }
+    public var failed: Int { scenarios.filter { if case .failed = $0.outcome { true } else { false } }.count }
+    public var errors: Int { scenarios.filter { if case .error = $0.outcome { true } else { false } }.count }
+    public var skipped: Int { scenarios.filter { if case .skipped = $0.outcome { true } else { false } }.count }
+}
+
+/// The card and reader a run talked to, shown as suite-level properties in JUnit.
+public struct TargetInfo: Sendable, Hashable {
+    /// "mynaconf built-in emulator" or the PC/SC reader name.
+    public var reader: String
+    /// The ATR as upper-case hex with spaces.
+    public var atr: String
+    /// The card profile's name (emulator) or "real card".
+    public var cardProfile: String
+    public var harnessVersion: String
+    /// True when the card is a real card (personal data rules apply in later issues).
+    public var isRealCard: Bool
+
+    public init(reader: String, atr: String, cardProfile: String, harnessVersion: String, isRealCard: Bool) {
+        self.reader = reader
+        self.atr = atr
+        self.cardProfile = cardProfile
+        self.harnessVersion = harnessVersion
+        self.isRealCard = isRealCard
+    }
+}
+
+/// One scenario's result.
+public struct ScenarioResult: Sendable, Hashable {
+    public var id: String
+    public var title: String
+    public var requirements: [String]
+    public var tags: [String]
+    /// The suite: the scenario's folder under `Scenarios/` (`jpki`), or the folder of the file otherwise.
+    public var suite: String
+    /// The scenario file, as given on the command line.
+    public var file: String
+    public var outcome: Outcome
+    public var duration: Duration
+    /// Every APDU exchanged, with credentials already masked.
+    public var transcript: [TranscriptEntry]
+    /// Timings of steps that carry a budget or are repeated.
+    public var timings: [StepTiming]
+
+    public init(
+        id: String, title: String, requirements: [String], tags: [String], suite: String, file: String,
+        outcome: Outcome, duration: Duration, transcript: [TranscriptEntry], timings: [StepTiming]
+    ) {
+        self.id = id
+        self.title = title
+        self.requirements = requirements
+        self.tags = tags
+        self.suite = suite
+        self.file = file
+        self.outcome = outcome
+        self.duration = duration
+        self.transcript = transcript
+        self.timings = timings
+    }
+}
+
+public enum Outcome: Sendable, Hashable {
+    case passed
+    /// An expectation did not hold.
+    case failed(ScenarioFailure)
+    /// The scenario could not run on this target; it does not fail the run.
+    case skipped(reason: String)
+    /// The harness or the channel failed (reader gone, card removed): not a verdict on the card.
+    case error(ScenarioFailure)
+}
+
+/// Why a scenario failed: what was expected, what came back, and the step (file:line) that saw it.
+public struct ScenarioFailure: Sendable, Hashable {
+    public var message: String
+    public var expected: String
+    public var actual: String
+    /// `file:line:column` of the failing step.
+    public var location: String
+
+    public init(message: String, expected: String, actual: String, location: String) {
+        self.message = message
+        self.expected = expected
+        self.actual = actual
+        self.location = location
+    }
+}
+
+/// One command and its response. `command` is what to show: VERIFY and CHANGE REFERENCE DATA bodies and any
+/// bytes that came from `${env.*}` are already replaced by `********`.
+public struct TranscriptEntry: Sendable, Hashable {
+    public var command: String
+    public var response: String
+    public var duration: Duration
+    /// `file:line` of the step that sent it, or a note such as "reset".
+    public var step: String
+
+    public init(command: String, response: String, duration: Duration, step: String) {
+        self.command = command
+        self.response = response
+        self.duration = duration
+        self.step = step
+    }
+}
+
+/// A timed step: its samples and budgets. Percentiles are nearest-rank over the samples.
+public struct StepTiming: Sendable, Hashable {
+    /// A label a person recognises: the step's kind and location, e.g. "sign @ jpki/sign.yaml:14".
+    public var name: String
+    public var samples: [Duration]
+    public var maxBudget: Duration?
+    public var p95Budget: Duration?
+
+    public init(name: String, samples: [Duration], maxBudget: Duration? = nil, p95Budget: Duration? = nil) {
+        self.name = name
+        self.samples = samples
+        self.maxBudget = maxBudget
+        self.p95Budget = p95Budget
+    }
+
+    public func percentile(_ p: Double) -> Duration {
+        let sorted = samples.sorted()
+        guard !sorted.isEmpty else { return .zero }
+        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
+        return sorted[Swift.min(Swift.max(rank, 1), sorted.count) - 1]
+    }
+
+    public var p50: Duration { percentile(50) }
+    public var p95: Duration { percentile(95) }
+    public var maximum: Duration { samples.max() ?? .zero }
+}

@@ -1,0 +1,618 @@
+import APDU
+import Foundation
+import YAMLSource
+
+/// Reads scenario files. Problems are collected, not thrown one at a time: a QA engineer fixing a file wants
+/// every mistake in it at once, each as `file:line:column: error: ...`.
+public struct ScenarioParser {
+    /// Collected problems; a reference so the small parsing closures can add to it while the parser reads on.
+    private final class Sink {
+        var diagnostics: [Diagnostic] = []
+    }
+
+    private let sink = Sink()
+    public var diagnostics: [Diagnostic] { sink.diagnostics }
+
+    public init() {}
+
+    /// Reads a YAML scenario (`.yaml`/`.yml`) or a scriptor script (any other file). `suite` is the scenario's
+    /// folder under `Scenarios/`, or the file's folder name.
+    public func parse(file path: String, text: String) -> Scenario? {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") {
+            return parseYAML(path: path, text: text)
+        }
+        var script = ScriptorParser(path: path, text: text)
+        let scenario = script.parse(suite: Self.suite(of: path))
+        sink.diagnostics += script.diagnostics
+        return scenario
+    }
+
+    /// The suite a file belongs to: the folder after `Scenarios/` in its path, else its own folder's name.
+    public static func suite(of path: String) -> String {
+        let components = URL(fileURLWithPath: path).standardizedFileURL.pathComponents
+        if let index = components.lastIndex(of: "Scenarios"), index + 2 < components.count {
+            return components[index + 1]
+        }
+        return components.dropLast().last ?? "scenarios"
+    }
+
+    private func record(_ body: () throws(Diagnostic) -> Void) {
+        do { try body() } catch { sink.diagnostics.append(error) }
+    }
+
+    private func value<T>(_ body: () throws(Diagnostic) -> T) -> T? {
+        do { return try body() } catch {
+            sink.diagnostics.append(error)
+            return nil
+        }
+    }
+
+    static let scenarioKeys = [
+        "id", "title", "requirement", "requirements", "tags", "destructive", "invasive", "card", "steps", "description",
+    ]
+
+    private func parseYAML(path: String, text: String) -> Scenario? {
+        let file: YAMLFile
+        do {
+            file = try YAMLFile.parse(text, path: path)
+        } catch {
+            sink.diagnostics.append(error)
+            return nil
+        }
+        guard let root = value({ () throws(Diagnostic) in try file.root.mapping(allowing: Self.scenarioKeys) }) else {
+            return nil
+        }
+        let id = value { () throws(Diagnostic) in try identifier(root.required("id")) }
+        let title = value { () throws(Diagnostic) in try root.required("title").string() }
+        var requirements: [String] = []
+        record { () throws(Diagnostic) in
+            if let single = root["requirement"] { requirements.append(try identifier(single)) }
+            if let list = root["requirements"] {
+                requirements += try list.sequence().map { (node) throws(Diagnostic) in try identifier(node) }
+            }
+            if root["requirement"] != nil && root["requirements"] != nil {
+                throw root.node.error("give either 'requirement' or 'requirements', not both")
+            }
+        }
+        var tags: [String] = []
+        record { () throws(Diagnostic) in
+            if let list = root["tags"] {
+                tags = try list.sequence().map { (node) throws(Diagnostic) in try identifier(node) }
+            }
+        }
+        let destructive = value { () throws(Diagnostic) in try root["destructive"]?.bool() ?? false } ?? false
+        let invasive = value { () throws(Diagnostic) in try root["invasive"]?.bool() ?? false } ?? false
+        let card = value { () throws(Diagnostic) in try root["card"]?.string() } ?? nil
+        var steps: [Step] = []
+        var scope = VariableScopeCheck()
+        if let stepsNode = value({ () throws(Diagnostic) in try root.required("steps").sequence() }) {
+            if stepsNode.isEmpty {
+                sink.diagnostics.append(root["steps"]!.error("a scenario needs at least one step"))
+            }
+            steps = parseSteps(stepsNode, scope: &scope)
+        }
+        guard let id, let title else { return nil }
+        var scenario = Scenario(
+            id: id, title: title, requirements: requirements, tags: tags, destructive: destructive,
+            invasive: invasive, card: card, steps: steps, file: path, suite: Self.suite(of: path), format: .yaml,
+            location: root.node.location)
+        scenario.cardLocation = root["card"]?.location
+        return scenario
+    }
+
+    private func identifier(_ node: YAMLNode) throws(Diagnostic) -> String {
+        let text = try node.string()
+        guard !text.isEmpty, text.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:/".contains($0) }) else {
+            throw node.error("'\(text)' is not a valid identifier (letters, digits, - _ . : /)")
+        }
+        return text
+    }
+
+    // MARK: - Steps
+
+    static let actionKeys = [
+        "apdu", "select", "verify", "change_pin", "read", "read_record", "sign", "get_challenge", "reset",
+        "power_cycle", "repeat", "wait",
+    ]
+
+    private func parseSteps(_ nodes: [YAMLNode], scope: inout VariableScopeCheck) -> [Step] {
+        var steps: [Step] = []
+        for node in nodes {
+            if let step = parseStep(node, scope: &scope) { steps.append(step) }
+        }
+        return steps
+    }
+
+    private func parseStep(_ node: YAMLNode, scope: inout VariableScopeCheck) -> Step? {
+        // `- reset` and `- power_cycle` may stand alone.
+        if case .scalar = node.node {
+            guard let word = value({ () throws(Diagnostic) in try node.string() }) else { return nil }
+            switch word {
+            case "reset": return Step(action: .reset, expect: Expectation(statusWords: []), location: node.location)
+            case "power_cycle":
+                return Step(action: .powerCycle, expect: Expectation(statusWords: []), location: node.location)
+            default:
+                sink.diagnostics.append(
+                    node.error(
+                        "unknown step '\(word)'; a step is a mapping with one of: \(Self.actionKeys.joined(separator: ", "))"
+                    ))
+                return nil
+            }
+        }
+        guard
+            let map = value({ () throws(Diagnostic) in
+                try node.mapping(allowing: Self.actionKeys + ["expect", "capture"])
+            })
+        else {
+            return nil
+        }
+        let actions = map.keys.filter { Self.actionKeys.contains($0) }
+        guard actions.count == 1, let key = actions.first, let actionNode = map[key] else {
+            sink.diagnostics.append(
+                node.error(
+                    actions.isEmpty
+                        ? "a step needs one action: \(Self.actionKeys.joined(separator: ", "))"
+                        : "a step has exactly one action, this one has \(actions.joined(separator: " and "))"))
+            return nil
+        }
+        var expect = defaultExpectation(for: key, actionNode)
+        if let expectNode = map["expect"] {
+            expect = parseExpectation(expectNode, defaults: expect, scope: scope, isRepeat: key == "repeat") ?? expect
+            // A repeat or a wait has no response of its own: only time budgets apply to it.
+            if ["repeat", "wait"].contains(key) {
+                for keyNode in expectNode.keyNodes {
+                    guard let name = try? keyNode.string(), !["max_ms", "p95_ms"].contains(name) else { continue }
+                    sink.diagnostics.append(
+                        keyNode.error(
+                            "'\(name)' does not apply to \(key), which has no response of its own; put it on a step inside, or use max_ms/p95_ms"
+                        ))
+                }
+            }
+        }
+        if ["repeat", "wait"].contains(key), let captureNode = map["capture"] {
+            sink.diagnostics.append(captureNode.error("\(key) has no response to capture"))
+        }
+        let action = parseAction(key, actionNode, scope: &scope)
+        var capture: String?
+        if let captureNode = map["capture"] {
+            capture = value { () throws(Diagnostic) in
+                let name = try captureNode.string()
+                guard let first = name.first, first.isLetter || first == "_",
+                    name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+                else { throw captureNode.error("'\(name)' is not a variable name (letters, digits, _)") }
+                guard !["card", "env"].contains(name), TemplateFunction(rawValue: name) == nil else {
+                    throw captureNode.error("'\(name)' is reserved; choose another name")
+                }
+                return name
+            }
+            if let capture { scope.captured.insert(capture) }
+        }
+        guard let action else { return nil }
+        return Step(action: action, expect: expect, capture: capture, location: node.location)
+    }
+
+    private func defaultExpectation(for key: String, _ node: YAMLNode) -> Expectation {
+        switch key {
+        case "reset", "power_cycle", "wait", "repeat": return Expectation(statusWords: [])
+        case "verify":
+            // A VERIFY without a PIN asks for the tries left: the answer is 63Cx.
+            if case .mapping(let pairs) = node.node, pairs["pin"] == nil {
+                return Expectation(statusWords: [StatusWordPattern("63C?")!])
+            }
+            return Expectation()
+        default: return Expectation()
+        }
+    }
+
+    private func template(_ node: YAMLNode, scope: VariableScopeCheck, hex: Bool) -> Template? {
+        guard let text = value({ () throws(Diagnostic) in try node.string() }) else { return nil }
+        var start = node.location
+        if case .scalar(let scalar) = node.node, scalar.style == .singleQuoted || scalar.style == .doubleQuoted {
+            start.column += 1
+        }
+        guard let parsed = value({ () throws(Diagnostic) in try Template.parse(text, at: start) }) else { return nil }
+        for (path, column) in parsed.variables {
+            if let problem = scope.problem(with: path) {
+                sink.diagnostics.append(Diagnostic(problem, at: parsed.location(ofColumn: column)))
+            }
+        }
+        if hex { checkHexLiterals(parsed) }
+        return parsed
+    }
+
+    /// Literal parts of a hex template must be whole bytes of hex digits; the column points at the culprit.
+    private func checkHexLiterals(_ template: Template) {
+        for part in template.parts {
+            guard case .literal(let text, let column) = part else { continue }
+            do {
+                _ = try Hex.decode(text)
+            } catch {
+                let offset = error.offsetUnit == .column ? (error.offset ?? 1) : 1
+                sink.diagnostics.append(
+                    Diagnostic("bad hex: \(error.message)", at: template.location(ofColumn: column + offset - 1)))
+            }
+        }
+    }
+
+    private func parseAction(_ key: String, _ node: YAMLNode, scope: inout VariableScopeCheck) -> Action? {
+        switch key {
+        case "apdu":
+            return template(node, scope: scope, hex: true).map(Action.apdu)
+        case "select":
+            if case .scalar = node.node {
+                guard let text = value({ () throws(Diagnostic) in try node.string() }) else { return nil }
+                if let aid = ScenarioLanguage.applications[text] {
+                    return .selectApplication(Template(literal: Hex.encode(aid), location: node.location))
+                }
+                guard text.contains("${") || (try? Hex.decode(text)).map({ $0.count >= 5 && $0.count <= 16 }) == true
+                else {
+                    let names = ScenarioLanguage.applications.keys.sorted().joined(separator: ", ")
+                    sink.diagnostics.append(
+                        node.error(
+                            "'\(text)' is neither an application (\(names)) nor an AID of 5 to 16 bytes; to select an EF write select: { ef: \"000A\" }"
+                        ))
+                    return nil
+                }
+                return template(node, scope: scope, hex: true).map(Action.selectApplication)
+            }
+            guard
+                let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["aid", "ef", "application"]) })
+            else { return nil }
+            if let ef = map["ef"] { return fileID(ef, scope: scope).map(Action.selectFile) }
+            if let aid = map["aid"] { return template(aid, scope: scope, hex: true).map(Action.selectApplication) }
+            if let name = map["application"] {
+                guard
+                    let text = value({ () throws(Diagnostic) in
+                        try name.choice(ScenarioLanguage.applications.keys.sorted())
+                    })
+                else { return nil }
+                return .selectApplication(
+                    Template(literal: Hex.encode(ScenarioLanguage.applications[text]!), location: name.location))
+            }
+            sink.diagnostics.append(node.error("select needs one of: aid, ef, application"))
+            return nil
+        case "verify":
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["ef", "pin"]) }) else {
+                return nil
+            }
+            let ef = map["ef"].flatMap { fileID($0, scope: scope) }
+            let pin = map["pin"].flatMap { template($0, scope: scope, hex: false) }
+            return .verify(ef: ef, pin: pin)
+        case "change_pin":
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["ef", "new"]) }) else {
+                return nil
+            }
+            let ef = map["ef"].flatMap { fileID($0, scope: scope) }
+            guard let newNode = value({ () throws(Diagnostic) in try map.required("new") }),
+                let new = template(newNode, scope: scope, hex: false)
+            else { return nil }
+            return .changePIN(ef: ef, newPIN: new)
+        case "read":
+            if case .scalar = node.node {
+                return fileID(node, scope: scope).map { .read(ef: $0, pattern: .opensc) }
+            }
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["ef", "pattern"]) }) else {
+                return nil
+            }
+            let ef = map["ef"].flatMap { fileID($0, scope: scope) }
+            var pattern = ReadPattern.opensc
+            if let patternNode = map["pattern"] {
+                guard
+                    let name = value({ () throws(Diagnostic) in
+                        try patternNode.choice(ReadPattern.allCases.map(\.rawValue))
+                    })
+                else { return nil }
+                pattern = ReadPattern(rawValue: name)!
+            }
+            return .read(ef: ef, pattern: pattern)
+        case "read_record":
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["record", "sfi"]) }),
+                let record = value({ () throws(Diagnostic) in try map.required("record").int(in: 1...254) })
+            else { return nil }
+            let sfi = value { () throws(Diagnostic) in try map["sfi"]?.int(in: 1...30) } ?? nil
+            return .readRecord(record: record, shortIdentifier: sfi)
+        case "sign":
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["key", "data"]) }) else {
+                return nil
+            }
+            let key = map["key"].flatMap { fileID($0, scope: scope) }
+            guard let dataNode = value({ () throws(Diagnostic) in try map.required("data") }),
+                let data = template(dataNode, scope: scope, hex: true)
+            else { return nil }
+            return .sign(key: key, data: data)
+        case "get_challenge":
+            if case .scalar = node.node {
+                return value { () throws(Diagnostic) in try node.int(in: 1...256) }.map(Action.getChallenge)
+            }
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["length"]) }),
+                let length = value({ () throws(Diagnostic) in try map.required("length").int(in: 1...256) })
+            else { return nil }
+            return .getChallenge(length: length)
+        case "reset": return .reset
+        case "power_cycle": return .powerCycle
+        case "wait":
+            if case .scalar = node.node {
+                return value { () throws(Diagnostic) in try node.int(in: 0...600_000) }.map(Action.wait)
+            }
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["ms"]) }),
+                let ms = value({ () throws(Diagnostic) in try map.required("ms").int(in: 0...600_000) })
+            else { return nil }
+            return .wait(milliseconds: ms)
+        case "repeat":
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["times", "steps"]) }),
+                let times = value({ () throws(Diagnostic) in try map.required("times").int(in: 1...100_000) }),
+                let inner = value({ () throws(Diagnostic) in try map.required("steps").sequence() })
+            else { return nil }
+            if inner.isEmpty { sink.diagnostics.append(node.error("repeat needs at least one step")) }
+            return .repeatSteps(times: times, steps: parseSteps(inner, scope: &scope))
+        default:
+            return nil
+        }
+    }
+
+    private func fileID(_ node: YAMLNode, scope: VariableScopeCheck) -> Template? {
+        guard let parsed = template(node, scope: scope, hex: true) else { return nil }
+        if !parsed.hasExpressions, let bytes = try? Hex.decode(parsed.text), bytes.count != 2 {
+            sink.diagnostics.append(
+                node.error(
+                    "a file identifier is 2 bytes (4 hex digits), e.g. \"000A\"; '\(parsed.text)' is \(bytes.count)"))
+            return nil
+        }
+        return parsed
+    }
+
+    // MARK: - Expectations
+
+    static let expectKeys = [
+        "sw", "data", "data_prefix", "data_regex", "length", "tlv", "certificate", "signature", "max_ms", "p95_ms",
+    ]
+
+    private func parseExpectation(
+        _ node: YAMLNode, defaults: Expectation, scope: VariableScopeCheck, isRepeat: Bool
+    ) -> Expectation? {
+        guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.expectKeys) }) else {
+            return nil
+        }
+        var expect = defaults
+        if let sw = map["sw"] {
+            record { () throws(Diagnostic) in
+                let items: [YAMLNode]
+                if case .sequence = sw.node { items = try sw.sequence() } else { items = [sw] }
+                var patterns: [StatusWordPattern] = []
+                for item in items {
+                    let text = try item.string()
+                    if text == "any" {
+                        patterns = []
+                        break
+                    }
+                    guard let pattern = StatusWordPattern(text) else {
+                        throw item.error("'\(text)' is not a status word: 4 hex digits, ? for any digit (63C?), or any")
+                    }
+                    patterns.append(pattern)
+                }
+                expect.statusWords = patterns
+            }
+        }
+        if let data = map["data"] { expect.data = bytePattern(data, prefix: false) }
+        if let data = map["data_prefix"] {
+            if map["data"] != nil { sink.diagnostics.append(data.error("give either data or data_prefix, not both")) }
+            expect.data = bytePattern(data, prefix: true)
+        }
+        if let regex = map["data_regex"] {
+            record { () throws(Diagnostic) in
+                let text = try regex.string()
+                do {
+                    _ = try NSRegularExpression(pattern: text)
+                } catch {
+                    throw regex.error("not a valid regular expression: \(text)")
+                }
+                expect.dataRegex = text
+            }
+        }
+        if let length = map["length"] { expect.length = lengthRange(length) }
+        if let list = map["tlv"] {
+            record { () throws(Diagnostic) in
+                for item in try list.sequence() {
+                    let fields = try item.mapping(allowing: ["path", "value", "utf8", "length"])
+                    let pathNode = try fields.required("path")
+                    let path = try pathNode.string().split(separator: "/").map { (part) throws(Diagnostic) -> BERTag in
+                        do { return try BERTag(hex: String(part)) } catch {
+                            throw pathNode.error("'\(part)' is not a BER tag: \(error)")
+                        }
+                    }
+                    expect.tlv.append(
+                        TLVExpectation(
+                            path: path, value: fields["value"].flatMap { bytePattern($0, prefix: false) },
+                            utf8: try fields["utf8"]?.string(), length: fields["length"].flatMap { lengthRange($0) },
+                            location: item.location))
+                }
+            }
+        }
+        if let certificate = map["certificate"] {
+            expect.certificate = certificateExpectation(certificate, scope: scope)
+        }
+        if let signature = map["signature"] { expect.signature = signatureExpectation(signature, scope: scope) }
+        if let ms = map["max_ms"] {
+            expect.maxMilliseconds = value { () throws(Diagnostic) in try ms.int(in: 0...600_000) }
+        }
+        if let ms = map["p95_ms"] {
+            if !isRepeat {
+                sink.diagnostics.append(
+                    ms.error("p95_ms applies to a repeat step's iterations; use max_ms on a single step"))
+            }
+            expect.p95Milliseconds = value { () throws(Diagnostic) in try ms.int(in: 0...600_000) }
+        }
+        return expect
+    }
+
+    private func bytePattern(_ node: YAMLNode, prefix: Bool) -> BytePattern? {
+        value { () throws(Diagnostic) in
+            let text = try node.string()
+            var bytes: [UInt8?] = []
+            let cleaned = text.replacingOccurrences(of: " ", with: "")
+            guard cleaned.count % 2 == 0 else { throw node.error("'\(text)' has an odd number of hex digits") }
+            var index = cleaned.startIndex
+            while index < cleaned.endIndex {
+                let pair = String(cleaned[index..<cleaned.index(index, offsetBy: 2)])
+                if pair == "??" {
+                    bytes.append(nil)
+                } else if let byte = UInt8(pair, radix: 16) {
+                    bytes.append(byte)
+                } else {
+                    throw node.error("'\(pair)' is neither a hex byte nor ?? in '\(text)'")
+                }
+                index = cleaned.index(index, offsetBy: 2)
+            }
+            return BytePattern(bytes: bytes, prefix: prefix)
+        }
+    }
+
+    /// `256`, `"1..256"`, or `{ min: 1, max: 256 }`.
+    private func lengthRange(_ node: YAMLNode) -> ClosedRange<Int>? {
+        value { () throws(Diagnostic) in
+            if case .mapping = node.node {
+                let map = try node.mapping(allowing: ["min", "max"])
+                let low = try map["min"]?.int(in: 0...65_536) ?? 0
+                let high = try map["max"]?.int(in: 0...65_536) ?? 65_536
+                guard low <= high else { throw node.error("min \(low) is above max \(high)") }
+                return low...high
+            }
+            let text = try node.string()
+            if let exact = Int(text), exact >= 0 { return exact...exact }
+            let bounds = text.components(separatedBy: "..")
+            guard bounds.count == 2, let low = Int(bounds[0]), let high = Int(bounds[1]), low >= 0, low <= high else {
+                throw node.error("'\(text)' is not a length: a number, a range like 1..256, or { min, max }")
+            }
+            return low...high
+        }
+    }
+
+    static let keyUsages = [
+        "digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement", "keyCertSign",
+        "cRLSign",
+    ]
+
+    private func certificateExpectation(_ node: YAMLNode, scope: VariableScopeCheck) -> CertificateExpectation? {
+        guard
+            let map = value({ () throws(Diagnostic) in
+                try node.mapping(allowing: [
+                    "chain_to", "valid_on", "subject", "issuer", "key_usage", "extended_key_usage", "policies",
+                ])
+            })
+        else { return nil }
+        var expectation = CertificateExpectation(location: node.location)
+        expectation.chainTo = map["chain_to"].flatMap { template($0, scope: scope, hex: true) }
+        record { () throws(Diagnostic) in
+            if let validOn = map["valid_on"] {
+                let text = try validOn.string()
+                guard text == "as_of" || Self.isISODate(text) else {
+                    throw validOn.error("'\(text)' is not a date: YYYY-MM-DD, or as_of for the card's date")
+                }
+                expectation.validOn = text
+            }
+        }
+        for (key, assign) in [("subject", true), ("issuer", false)] {
+            guard let names = map[key] else { continue }
+            record { () throws(Diagnostic) in
+                let fields = try names.mapping(allowing: ["C", "O", "OU", "CN", "L", "ST"])
+                var pairs: [(attribute: String, value: Template)] = []
+                for attribute in fields.keys {
+                    guard let node = fields[attribute], let value = template(node, scope: scope, hex: false) else {
+                        continue
+                    }
+                    pairs.append((attribute, value))
+                }
+                if assign { expectation.subject = pairs } else { expectation.issuer = pairs }
+            }
+        }
+        record { () throws(Diagnostic) in
+            if let usages = map["key_usage"] {
+                expectation.keyUsage = try usages.sequence().map { (node) throws(Diagnostic) in
+                    try node.choice(Self.keyUsages)
+                }
+            }
+            if let usages = map["extended_key_usage"] {
+                expectation.extendedKeyUsage = try usages.sequence().map { (node) throws(Diagnostic) in
+                    try node.choice(["clientAuth", "serverAuth", "emailProtection", "codeSigning"])
+                }
+            }
+            if let policies = map["policies"] {
+                expectation.policies = try policies.sequence().map { (node) throws(Diagnostic) in
+                    let oid = try node.string()
+                    guard oid.split(separator: ".").count >= 2, oid.split(separator: ".").allSatisfy({ Int($0) != nil })
+                    else {
+                        throw node.error("'\(oid)' is not an object identifier such as 1.2.392.200149.8.5.1.3.30")
+                    }
+                    return oid
+                }
+            }
+        }
+        return expectation
+    }
+
+    private func signatureExpectation(_ node: YAMLNode, scope: VariableScopeCheck) -> SignatureExpectation? {
+        guard
+            let map = value({ () throws(Diagnostic) in
+                try node.mapping(allowing: ["certificate", "message", "digest_info", "hash"])
+            }),
+            let certificateNode = value({ () throws(Diagnostic) in try map.required("certificate") }),
+            let certificate = template(certificateNode, scope: scope, hex: true)
+        else { return nil }
+        let message = map["message"].flatMap { template($0, scope: scope, hex: false) }
+        let digestInfo = map["digest_info"].flatMap { template($0, scope: scope, hex: true) }
+        if (message == nil) == (digestInfo == nil) {
+            sink.diagnostics.append(node.error("signature needs either message (with hash) or digest_info"))
+        }
+        let hash =
+            value { () throws(Diagnostic) in try map["hash"]?.choice(["sha1", "sha256"]) ?? "sha256" } ?? "sha256"
+        return SignatureExpectation(
+            certificate: certificate, message: message, digestInfo: digestInfo, hash: hash, location: node.location)
+    }
+
+    static func isISODate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-")
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let month = Int(parts[1]), let day = Int(parts[2]), Int(parts[0]) != nil
+        else { return false }
+        return (1...12).contains(month) && (1...31).contains(day)
+    }
+}
+
+/// Which variables a template may name at a point in a scenario: the card's, the environment's, and those
+/// captured by earlier steps.
+struct VariableScopeCheck {
+    var captured: Set<String> = []
+
+    func problem(with path: [String]) -> String? {
+        guard let root = path.first else { return "empty variable name" }
+        switch root {
+        case "card":
+            let name = path.joined(separator: ".")
+            guard ScenarioLanguage.cardVariables.contains(name) else {
+                return
+                    "unknown variable '\(name)'; the card offers: \(ScenarioLanguage.cardVariables.joined(separator: ", "))"
+            }
+            return nil
+        case "env":
+            return path.count == 2 ? nil : "write an environment variable as env.NAME"
+        default:
+            guard path.count == 1 else { return "unknown variable '\(path.joined(separator: "."))'" }
+            guard captured.contains(root) else {
+                let known = captured.sorted()
+                return "unknown variable '\(root)'"
+                    + (known.isEmpty
+                        ? ": no earlier step captures it" : "; captured so far: \(known.joined(separator: ", "))")
+            }
+            return nil
+        }
+    }
+}
+
+extension ScenarioLanguage {
+    /// What `${card.…}` can read: the card profile's values (on a real card, only what the environment supplies).
+    public static let cardVariables = [
+        "card.pins.auth", "card.pins.sign", "card.pins.text", "card.holder.my_number", "card.holder.name",
+        "card.holder.address", "card.holder.birth_date", "card.holder.sex", "card.as_of",
+    ]
+}

@@ -1,0 +1,331 @@
+import APDU
+import ArgumentParser
+import CardCrypto
+import CardEmulator
+import Dispatch
+import Foundation
+import Reports
+import Runner
+import Scenario
+import Transport
+import YAMLSource
+
+/// `mynaconf lint PATH...`: every problem in the scenario files, without touching a card.
+struct LintCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lint",
+        abstract: "Check scenario and scriptor files without touching a card.",
+        discussion: "Prints every problem as file:line:column: error: message; exit 2 when there is any."
+    )
+
+    @Argument(help: "Scenario files (.yaml), scriptor scripts (.scr), or folders of them.")
+    var paths: [String]
+
+    @Option(help: "Card profile whose values (PINs, holder) complete the APDUs checked (default: default).")
+    var card: String?
+
+    func run() throws {
+        let catalog = ScenarioCatalog.load(paths: paths)
+        var problems = catalog.diagnostics
+        // An explicit --card must load; the implicit default is used when it can be found.
+        let profile = try card.map(ScenarioSupport.profile) ?? (try? CardProfileLocator.load("default"))
+        let variables = profile.map(ScenarioSupport.variables(for:)) ?? VariableStore(card: [:], environment: [:])
+        problems += StaticChecks.diagnostics(for: catalog.scenarios, variables: variables)
+        if card == nil { problems += ScenarioSupport.missingProfiles(catalog.scenarios) }
+        try ScenarioSupport.report(problems)
+        print("\(catalog.scenarios.count) scenario\(catalog.scenarios.count == 1 ? "" : "s") checked, no problems")
+    }
+}
+
+/// `mynaconf run PATH...`: runs scenarios on the built-in emulator (or a reader) and writes the reports.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run scenarios and scriptor scripts against the built-in emulated card.",
+        discussion: """
+            Each scenario starts from a fresh emulated card made from its card profile (its `card:`, else \
+            default; --card forces one profile for all). Files are linted first; a run with any problem does \
+            not start. --tags takes an expression of tag names with and, or, not and parentheses, e.g. \
+            'jpki and not destructive'. --shard K/N (1-based) runs every N-th scenario starting at K, in id \
+            order, so N CI jobs share a suite. Exit 0 all passed, 1 some failed, 2 usage or input error (also \
+            when no scenario matched), 3 environment error.
+            """
+    )
+
+    @Argument(help: "Scenario files (.yaml), scriptor scripts (.scr), or folders of them.")
+    var paths: [String]
+
+    @Flag(help: "Run against the built-in emulated card (the default).")
+    var emulator = false
+
+    @Option(help: "Card profile for every scenario: a name from Vectors/cards or a path.")
+    var card: String?
+
+    @Option(help: "Only scenarios whose tags match this expression, e.g. 'jpki and not destructive'.")
+    var tags: String?
+
+    @Option(name: .customLong("junit"), help: "Write one JUnit XML file (Jenkins junit-10 schema).")
+    var junitFile: String?
+
+    @Option(name: .customLong("junit-dir"), help: "Write one JUnit XML file per suite (Maven Surefire 3.0 schema).")
+    var junitDirectory: String?
+
+    @Option(name: .customLong("json"), help: "Write the results as JSON (docs/reports.md has the schema).")
+    var jsonFile: String?
+
+    @Option(help: "Run shard K of N (1-based), e.g. 2/4.")
+    var shard: String?
+
+    @Flag(help: "Allow scenarios that spend PIN tries or attack the card on a real card.")
+    var allowDestructive = false
+
+    @Flag(
+        help:
+            "Show personal data (My Number, attributes, images, signing certificate) read from a real card in reports.")
+    var showPersonalData = false
+
+    @Flag(
+        name: .customLong("as-real-card"),
+        help: ArgumentHelp(
+            "Apply the real-card rules to the emulated card, as a rehearsal: one card for the whole run, credentials from MYNA_* variables only, destructive scenarios refused, personal data masked."
+        ))
+    var asRealCard = false
+
+    @Option(help: "Run every scenario this many times.")
+    var `repeat` = 1
+
+    func validate() throws {
+        guard (1...10_000).contains(`repeat`) else { throw ValidationError("--repeat takes 1 to 10000") }
+        if let shard { _ = try ScenarioSupport.parseShard(shard) }
+    }
+
+    func run() async throws {
+        let catalog = ScenarioCatalog.load(paths: paths)
+        var scenarios = catalog.scenarios
+        var problems = catalog.diagnostics
+        let defaultProfile = try ScenarioSupport.profile(card ?? "default")
+        problems += StaticChecks.diagnostics(for: scenarios, variables: ScenarioSupport.variables(for: defaultProfile))
+        if card == nil { problems += ScenarioSupport.missingProfiles(scenarios) }
+        try ScenarioSupport.report(problems)
+
+        if let tags {
+            let filter: TagExpression
+            do { filter = try TagExpression.parse(tags) } catch { throw Failure.input(error.message) }
+            scenarios = scenarios.filter { filter.matches($0.effectiveTags) }
+        }
+        scenarios.sort { $0.id < $1.id }
+        if let shard {
+            let (index, count) = try ScenarioSupport.parseShard(shard)
+            scenarios = scenarios.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+        }
+        guard !scenarios.isEmpty else {
+            throw Failure.input(
+                "no scenario matched \(paths.joined(separator: " "))\(tags.map { " with --tags '\($0)'" } ?? "")")
+        }
+
+        let interruption = Interruption()
+        interruption.install()
+        var interruptedByCardChange = false
+        let console = ConsoleReporter(
+            colour: ConsoleReporter.shouldUseColour(
+                isTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment),
+            write: { text in FileHandle.standardOutput.write(Data(text.utf8)) })
+        let startedAt = Date()
+        let clock = ContinuousClock()
+        let start = clock.now
+        var results: [ScenarioResult] = []
+        var profiles: [String: CardProfile] = [defaultProfile.name: defaultProfile]
+        var target = TargetInfo(
+            reader: "mynaconf built-in emulator", atr: Hex.encode(defaultProfile.atr, separator: " "),
+            cardProfile: card ?? "per scenario (default: default)", harnessVersion: Mynaconf.configuration.version,
+            isRealCard: false)
+        if card != nil { target.cardProfile = defaultProfile.name }
+
+        // A real card (or the emulator treated as one) is one card for the whole run: its state carries over, its
+        // credentials come from the environment, and it is pinned by identity.
+        let environment = ProcessInfo.processInfo.environment
+        let policy =
+            asRealCard ? RealCardPolicy(allowDestructive: allowDestructive, showPersonalData: showPersonalData) : nil
+        var persistent: (any CardChannel)?
+        if asRealCard {
+            persistent = EmulatedChannel(
+                card: EmulatedCard(profile: defaultProfile), readerName: "mynaconf built-in emulator (as a real card)")
+            target.reader = "mynaconf built-in emulator (as a real card)"
+            target.cardProfile = "real card (emulated: \(defaultProfile.name))"
+            target.isRealCard = true
+        }
+        var identity: CardIdentity?
+        if let persistent, policy != nil {
+            _ = try? await persistent.reset()
+            identity = await CardIdentity.read(from: persistent)
+        }
+        runLoop: for _ in 0..<`repeat` {
+            for scenario in scenarios {
+                if interruption.happened { break runLoop }
+                if let policy, let reason = policy.refusal(for: scenario, environment: environment) {
+                    let result = ScenarioSupport.skipped(scenario, reason: reason)
+                    results.append(result)
+                    console.scenarioFinished(result)
+                    continue
+                }
+                let channel: any CardChannel
+                let variables: VariableStore
+                let asOf: CalendarDate
+                if let persistent {
+                    channel = persistent
+                    variables = RealCardPolicy.variables(environment: environment)
+                    asOf = CalendarDate.today()
+                    _ = try? await persistent.reset()
+                    if let identity, await CardIdentity.read(from: persistent) != identity {
+                        interruptedByCardChange = true
+                        break runLoop
+                    }
+                } else {
+                    let name = card ?? scenario.card ?? "default"
+                    let profile: CardProfile
+                    if let cached = profiles[name] {
+                        profile = cached
+                    } else {
+                        profile = try ScenarioSupport.profile(name)
+                        profiles[name] = profile
+                    }
+                    channel = EmulatedChannel(card: EmulatedCard(profile: profile))
+                    variables = ScenarioSupport.variables(for: profile)
+                    asOf = profile.asOf
+                }
+                var execution = ScenarioExecution(
+                    channel: channel, variables: variables, asOf: asOf, realCard: policy,
+                    isCancelled: { interruption.happened })
+                let result = await execution.run(scenario)
+                results.append(result)
+                console.scenarioFinished(result)
+            }
+        }
+        let run = RunResult(
+            target: target, startedAt: startedAt, duration: clock.now - start, scenarios: results,
+            interrupted: interruption.happened || interruptedByCardChange)
+        try writeReports(run)
+        console.summary(run)
+        if interruptedByCardChange, let identity {
+            throw Failure.environment(
+                "stopped: the card in the reader is no longer the one the run started with (\(identity))")
+        }
+        if interruption.happened {
+            FileHandle.standardError.write(Data("interrupted: the reports hold what ran\n".utf8))
+        }
+        if run.failed + run.errors > 0 || interruption.happened { throw ExitCode(1) }
+    }
+
+    private func writeReports(_ run: RunResult) throws {
+        do {
+            if let junitFile { try ReportFile.writeAtomically(JUnitReport.render(run), to: junitFile) }
+            if let junitDirectory {
+                for (suite, document) in JUnitReport.renderPerSuite(run) {
+                    try ReportFile.writeAtomically(
+                        document,
+                        to: (junitDirectory as NSString).appendingPathComponent(JUnitReport.fileName(forSuite: suite)))
+                }
+            }
+            if let jsonFile { try ReportFile.writeAtomically(JSONReport.render(run), to: jsonFile) }
+        } catch {
+            throw Failure.environment("cannot write a report: \(error)")
+        }
+    }
+}
+
+/// SIGINT ends a run after the current step, so the reports still describe what ran.
+final class Interruption: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    private var source: DispatchSourceSignal?
+
+    var happened: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return flag
+    }
+
+    func install() {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [weak self] in
+            guard let self else { return }
+            self.lock.lock()
+            let second = self.flag
+            self.flag = true
+            self.lock.unlock()
+            // A second Ctrl-C means now.
+            if second { exit(130) }
+        }
+        source.resume()
+        self.source = source
+    }
+}
+
+enum ScenarioSupport {
+    static func profile(_ name: String) throws -> CardProfile {
+        do { return try CardProfileLocator.load(name) } catch { throw Failure.input("\(error)") }
+    }
+
+    /// A scenario that did not run, with why.
+    static func skipped(_ scenario: Scenario, reason: String) -> ScenarioResult {
+        ScenarioResult(
+            id: scenario.id, title: scenario.title, requirements: scenario.requirements, tags: scenario.tags,
+            suite: scenario.suite, file: scenario.file, outcome: .skipped(reason: reason), duration: .zero,
+            transcript: [], timings: [])
+    }
+
+    /// A scenario's `card:` that names no profile, reported where it is written, before anything runs.
+    static func missingProfiles(_ scenarios: [Scenario]) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        var checked: [String: Diagnostic?] = [:]
+        for scenario in scenarios {
+            guard let name = scenario.card else { continue }
+            if checked[name] == nil {
+                do {
+                    _ = try CardProfileLocator.load(name)
+                    checked[name] = .some(nil)
+                } catch {
+                    checked[name] = .some(error)
+                }
+            }
+            if let found = checked[name], let problem = found {
+                let detail = problem.location == nil ? problem.message : problem.description
+                problems.append(Diagnostic("card: \(detail)", at: scenario.cardLocation ?? scenario.location))
+            }
+        }
+        return problems
+    }
+
+    /// The `${card.…}` values of an emulated card; the environment is the process's.
+    static func variables(for profile: CardProfile) -> VariableStore {
+        var card: [String: String] = [
+            "card.holder.my_number": profile.holder.myNumber, "card.holder.name": profile.holder.name,
+            "card.holder.address": profile.holder.address, "card.holder.birth_date": profile.holder.birthDate.yyyymmdd,
+            "card.holder.sex": profile.holder.sex, "card.as_of": profile.asOf.description,
+        ]
+        for (name, pin) in profile.pins { card["card.pins.\(name)"] = pin.value }
+        return VariableStore(card: card, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// Prints every problem and stops with exit 2 when there is one.
+    static func report(_ problems: [Diagnostic]) throws {
+        guard !problems.isEmpty else { return }
+        let sorted = problems.sorted {
+            ($0.location?.file ?? "", $0.location?.line ?? 0, $0.location?.column ?? 0)
+                < ($1.location?.file ?? "", $1.location?.line ?? 0, $1.location?.column ?? 0)
+        }
+        let text = sorted.map(\.description).joined(separator: "\n")
+        throw Failure.input(text + "\n\(problems.count) problem\(problems.count == 1 ? "" : "s") found")
+    }
+
+    static func parseShard(_ text: String) throws -> (Int, Int) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1,
+            (1...count).contains(index)
+        else {
+            throw ValidationError("--shard takes K/N with 1 ≤ K ≤ N, e.g. 2/4; got '\(text)'")
+        }
+        return (index, count)
+    }
+}
