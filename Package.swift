@@ -91,7 +91,8 @@ let package = Package(
         // Through the real pcscd and vpcd, with clients no one here wrote (OpenSC, pcsc-tools, pyscard, openssl).
         .testTarget(
             name: "VirtualReaderTests",
-            dependencies: ["Transport", "CardEmulator", "CardCrypto", "APDU", "Runner", "mynaconf"]
+            dependencies: ["Transport", "CardEmulator", "CardCrypto", "APDU", "Runner", "mynaconf"],
+            exclude: ["Scripts"]
         ),
     ]
 )

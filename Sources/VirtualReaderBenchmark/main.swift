@@ -42,7 +42,8 @@ func options(_ arguments: ArraySlice<String>) -> [String: [String]] {
 
 func check(_ status: LONG, _ what: String) {
     guard status == SCARD_S_SUCCESS else {
-        fail("\(what): PC/SC error 0x\(String(UInt32(truncatingIfNeeded: status), radix: 16, uppercase: true))", code: 3)
+        fail(
+            "\(what): PC/SC error 0x\(String(UInt32(truncatingIfNeeded: status), radix: 16, uppercase: true))", code: 3)
     }
 }
 
@@ -126,7 +127,9 @@ func minimalCard(_ arguments: ArraySlice<String>) {
     address.sin_port = port.bigEndian
     address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
     let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
     }
     guard connected == 0 else { fail("cannot connect to vpcd on port \(port)", code: 3) }
     var one: Int32 = 1

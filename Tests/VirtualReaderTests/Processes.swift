@@ -61,9 +61,11 @@ func runTool(
     let outPath = scratch.appendingPathComponent("out").path
     let errPath = scratch.appendingPathComponent("err").path
     let inPath = scratch.appendingPathComponent("in").path
-    FileManager.default.createFile(atPath: outPath, contents: nil)
-    FileManager.default.createFile(atPath: errPath, contents: nil)
-    FileManager.default.createFile(atPath: inPath, contents: Data((input ?? "").utf8))
+    for (path, contents) in [(outPath, Data()), (errPath, Data()), (inPath, Data((input ?? "").utf8))] {
+        guard FileManager.default.createFile(atPath: path, contents: contents) else {
+            throw FixtureError("cannot create \(path)")
+        }
+    }
 
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
@@ -145,7 +147,9 @@ final class EmulatorProcess: @unchecked Sendable {
         errPath =
             FileManager.default.temporaryDirectory.appendingPathComponent("mynaconf-emulate-\(UUID().uuidString)")
             .path
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        guard FileManager.default.createFile(atPath: errPath, contents: nil) else {
+            throw FixtureError("cannot create \(errPath)")
+        }
         process.executableURL = URL(fileURLWithPath: mynaconfBinary())
         // --stop-on-eof: if this test process dies, the pipe closes and the emulator stops with it.
         process.arguments = ["emulate", "--stop-on-eof"] + arguments
