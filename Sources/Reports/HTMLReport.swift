@@ -9,6 +9,9 @@ public enum HTMLReport {
     /// A transcript longer than this shows its last commands only (the failure is at the end); the JSON report keeps
     /// every command.
     public static let transcriptLimit = 500
+    /// Failures shown in full per scenario, and in all: a long `--repeat` run stays a page a person can read.
+    public static let failuresPerScenario = 3
+    public static let failureLimit = 200
 
     public static func render(_ run: RunResult) -> String {
         let verdict = Verdict(run)
@@ -146,10 +149,9 @@ public enum HTMLReport {
             }
             let scenarios = order.map { id in
                 let items = runs[id] ?? []
-                let marks = items.map { "<span class=\"mark \($0.result.outcomeName)\">\(mark($0.result))</span>" }
-                let failing = items.first { $0.result.outcomeName == "failed" || $0.result.outcomeName == "error" }
+                let failing = items.first { isFailure($0.result) }
                 let name = failing.map { "<a href=\"#failure-\($0.index)\">\(e(id))</a>" } ?? e(id)
-                return marks.joined() + " " + name + (items.count > 1 ? " (\(items.count) runs)" : "")
+                return runMarks(items.map(\.result)) + " " + name + (items.count > 1 ? " (\(items.count) runs)" : "")
             }
             let requirement = group.requirement.map { "<code>\(e($0))</code>" } ?? "<em>no requirement named</em>"
             lines.append(
@@ -164,6 +166,9 @@ public enum HTMLReport {
     private static func failuresSection(_ run: RunResult, _ notPassed: [ScenarioResult]) -> [String] {
         var lines = ["<section id=\"failures\">", "<h2>Failures</h2>"]
         guard !notPassed.isEmpty else { return lines + ["<p>None.</p>", "</section>"] }
+        // A scenario that fails on every one of 10000 runs (--repeat) shows its first failures, not 10000 of them.
+        var shownPerScenario: [String: Int] = [:]
+        var shown = 0
         for (index, scenario) in run.scenarios.enumerated() {
             let failure: ScenarioFailure
             let kind: String
@@ -176,6 +181,11 @@ public enum HTMLReport {
                 kind = "error"
             case .passed, .skipped: continue
             }
+            guard shown < failureLimit, shownPerScenario[scenario.id, default: 0] < failuresPerScenario else {
+                continue
+            }
+            shownPerScenario[scenario.id, default: 0] += 1
+            shown += 1
             lines.append("<article class=\"failure \(kind)\" id=\"failure-\(index)\">")
             lines.append(
                 "<h3><span class=\"mark \(kind)\">\(mark(scenario))</span> \(e(scenario.id)): \(e(scenario.title))</h3>"
@@ -197,6 +207,12 @@ public enum HTMLReport {
             lines.append("</dl>")
             lines += transcript(scenario.transcript)
             lines.append("</article>")
+        }
+        if shown < notPassed.count {
+            lines.append(
+                "<p class=\"notice\">\(notPassed.count - shown) more failures are not shown here (at most "
+                    + "\(failuresPerScenario) per scenario and \(failureLimit) in all); the JSON and JUnit reports have "
+                    + "every one.</p>")
         }
         lines.append("</section>")
         return lines
@@ -253,25 +269,44 @@ public enum HTMLReport {
         return lines
     }
 
+    /// One row per scenario; a scenario run several times (--repeat) has one row with a mark per run (or counts,
+    /// past a handful) and its median and slowest time.
     private static func scenariosSection(_ run: RunResult) -> [String] {
         var lines = ["<section id=\"scenarios\">", "<h2>All scenarios</h2>"]
         guard !run.scenarios.isEmpty else { return lines + ["<p>No scenario ran.</p>", "</section>"] }
         lines.append(
             "<table class=\"scenarios\"><tr><th></th><th>Scenario</th><th>Title</th><th>Suite</th><th>Time</th>"
                 + "<th>Note</th></tr>")
+        var order: [String] = []
+        var runs: [String: [(index: Int, result: ScenarioResult)]] = [:]
         for (index, scenario) in run.scenarios.enumerated() {
+            if runs[scenario.id] == nil { order.append(scenario.id) }
+            runs[scenario.id, default: []].append((index, scenario))
+        }
+        for id in order {
+            let items = runs[id] ?? []
+            guard let first = items.first?.result else { continue }
+            let results = items.map(\.result)
             var note = ""
-            switch scenario.outcome {
-            case .passed: break
-            case .skipped(let reason): note = "skipped: \(e(reason))"
-            case .failed(let failure), .error(let failure):
-                note = "<a href=\"#failure-\(index)\">\(e(failure.location))</a>"
+            if let failing = items.first(where: { isFailure($0.result) }) {
+                switch failing.result.outcome {
+                case .failed(let failure), .error(let failure):
+                    note = "<a href=\"#failure-\(failing.index)\">\(e(failure.location))</a>"
+                case .passed, .skipped: break
+                }
+            } else if case .skipped(let reason) = first.outcome {
+                note = "skipped: \(e(reason))"
             }
+            let durations = results.map(\.duration).sorted()
+            let time =
+                durations.count == 1
+                ? Figures.human(durations[0])
+                : "median \(Figures.human(durations[(durations.count - 1) / 2])), max "
+                    + "\(Figures.human(durations[durations.count - 1])) (\(durations.count) runs)"
+            let style = results.contains(where: isFailure) ? "failed" : first.outcomeName
             lines.append(
-                "<tr class=\"\(scenario.outcomeName)\"><td><span class=\"mark \(scenario.outcomeName)\">"
-                    + "\(mark(scenario))</span></td><td><code>\(e(scenario.id))</code></td><td>\(e(scenario.title))</td>"
-                    + "<td>\(e(scenario.suite))</td><td>\(e(Figures.human(scenario.duration)))</td><td>\(note)</td></tr>"
-            )
+                "<tr class=\"\(style)\"><td>\(runMarks(results))</td><td><code>\(e(id))</code></td>"
+                    + "<td>\(e(first.title))</td><td>\(e(first.suite))</td><td>\(e(time))</td><td>\(note)</td></tr>")
         }
         lines.append("</table>")
         lines.append("</section>")
@@ -366,6 +401,26 @@ public enum HTMLReport {
         case .skipped: "–"
         case .error: "!"
         }
+    }
+
+    private static func isFailure(_ scenario: ScenarioResult) -> Bool {
+        scenario.outcomeName == "failed" || scenario.outcomeName == "error"
+    }
+
+    /// A mark per run, or past five runs a count per outcome (`✓×9998 ✗×2`), so a flaky scenario shows either way.
+    static func runMarks(_ results: [ScenarioResult]) -> String {
+        if results.count <= 5 {
+            return results.map { "<span class=\"mark \($0.outcomeName)\">\(mark($0))</span>" }.joined()
+        }
+        var counts: [(outcome: String, mark: String, count: Int)] = []
+        for result in results {
+            if let index = counts.firstIndex(where: { $0.outcome == result.outcomeName }) {
+                counts[index].count += 1
+            } else {
+                counts.append((result.outcomeName, mark(result), 1))
+            }
+        }
+        return counts.map { "<span class=\"mark \($0.outcome)\">\($0.mark)×\($0.count)</span>" }.joined(separator: " ")
     }
 
     private static func e(_ text: String) -> String { HTMLEscaping.text(text) }

@@ -129,6 +129,26 @@ struct HTMLReportTests {
         #expect(page.contains("The first 7 commands are not shown here; the JSON report has every one."))
     }
 
+    @Test("A long --repeat run stays a readable page: counts instead of marks, a few failures per scenario in full")
+    func longRepeatedRun() {
+        let scenarios = Array(repeating: fixtureRun.scenarios, count: 2000).flatMap { $0 }
+        let run = RunResult(
+            target: fixtureTarget, startedAt: fixtureStart, duration: .seconds(60), scenarios: scenarios,
+            endedAt: fixtureEnd, inputs: fixtureInputs)
+        let html = HTMLReport.render(run)
+        #expect(html.utf8.count < 300_000, "\(html.utf8.count) bytes")
+        let articles = html.components(separatedBy: "<article class=\"failure").count - 1
+        #expect(articles == 3 * HTMLReport.failuresPerScenario)
+        #expect(html.contains("\(6000 - articles) more failures are not shown here"))
+        #expect(
+            html.contains("<span class=\"mark failed\">✗×2000</span> <a href=\"#failure-1\">JPKI-AUTH-PIN-LOCKOUT</a>"))
+        #expect(html.contains("<td><span class=\"mark passed\">✓×2000</span></td><td><code>JPKI-SIGN-01</code></td>"))
+        #expect(html.contains("<strong>sign @ Scenarios/jpki/sign.yaml:14</strong>: 40000 samples from 2000 runs"))
+        // Past the rug limit the per-sample ticks are left out; the histogram still counts every sample.
+        #expect(!html.contains("<path class=\"rug\""))
+        #expect(HTMLReport.render(fixtureRun).contains("<path class=\"rug\""))
+    }
+
     @Test("One plot per timed step; a repeated scenario's samples merge into its step's plot")
     func plotCount() {
         let html = HTMLReport.render(fixtureRun)
