@@ -19,9 +19,9 @@ deps:
 build: deps
 	$(SWIFT) build --product mynaconf
 
-# The main job: the conformance suite on the built-in emulated card, with JUnit and JSON reports in .build/reports.
+# The main job: the conformance suite on the built-in emulated card, with JUnit, JSON and HTML reports in .build/reports.
 run: build
-	$(BIN) run Scenarios $(if $(filter-out default,$(CARD)),--card $(CARD)) --junit .build/reports/junit.xml --json .build/reports/results.json
+	$(BIN) run Scenarios $(if $(filter-out default,$(CARD)),--card $(CARD)) --junit .build/reports/junit.xml --json .build/reports/results.json --html .build/reports/report.html
 
 test: deps
 	$(SWIFT) build --build-tests
@@ -33,6 +33,8 @@ install: deps
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mynaconf/Vectors
 	install -m 0755 .build/release/mynaconf $(DESTDIR)$(PREFIX)/bin/mynaconf
 	cp -R Vectors/cards Vectors/keys $(DESTDIR)$(PREFIX)/share/mynaconf/Vectors/
+	install -d $(DESTDIR)$(PREFIX)/share/mynaconf/schemas
+	install -m 0644 docs/schemas/*.json $(DESTDIR)$(PREFIX)/share/mynaconf/schemas/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mynaconf
