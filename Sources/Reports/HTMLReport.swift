@@ -15,7 +15,7 @@ public enum HTMLReport {
 
     public static func render(_ run: RunResult) -> String {
         let verdict = Verdict(run)
-        let notPassed = run.scenarios.filter { $0.outcomeName == "failed" || $0.outcomeName == "error" }
+        let notPassed = run.scenarios.filter(isFailure)
         let timed = timedSteps(run)
         var page: [String] = []
         page.append("<!DOCTYPE html>")
