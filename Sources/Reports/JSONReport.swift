@@ -55,7 +55,7 @@ public enum JSONReport {
         ])
     }
 
-    private static func card(_ card: CardIdentity) -> JSONValue {
+    private static func card(_ card: CardUnderTest) -> JSONValue {
         .object([
             "profile": .optional(card.profile),
             "atr": .string(card.atr),

@@ -49,7 +49,7 @@ public struct TargetInfo: Sendable, Hashable {
     /// The card profile's name (emulator) or "real card".
     public var cardProfile: String
     /// Each card the run used: one for a real card, one per card profile on the emulator.
-    public var cards: [CardIdentity]
+    public var cards: [CardUnderTest]
     public var harnessVersion: String
     /// The git commit the harness was built from (full hash); nil when it was built outside a git checkout.
     public var harnessCommit: String?
@@ -61,7 +61,7 @@ public struct TargetInfo: Sendable, Hashable {
     public init(
         reader: String, atr: String, cardProfile: String, harnessVersion: String, isRealCard: Bool,
         harnessCommit: String? = nil, harnessModified: Bool = false, readerFirmware: String? = nil,
-        cards: [CardIdentity] = []
+        cards: [CardUnderTest] = []
     ) {
         self.reader = reader
         self.readerFirmware = readerFirmware
@@ -75,8 +75,9 @@ public struct TargetInfo: Sendable, Hashable {
     }
 }
 
-/// Which card answered: enough to tell it from any other card, and nothing personal.
-public struct CardIdentity: Sendable, Hashable {
+/// A card the run tested, as the reports record it: enough to tell it from any other card, and nothing personal.
+/// (`CardIdentity` is what pins a real card during the run; this is what the evidence keeps.)
+public struct CardUnderTest: Sendable, Hashable {
     /// The emulator's card profile; nil for a real card.
     public var profile: String?
     /// The ATR as upper-case hex with spaces.

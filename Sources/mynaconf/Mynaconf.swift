@@ -13,7 +13,9 @@ struct Mynaconf: AsyncParsableCommand {
             (no pcscd, no reader, no card).
             """,
         version: "\(harnessVersion) (commit \(BuildInfo.commit ?? "unknown")\(BuildInfo.modified ? ", modified" : ""))",
-        subcommands: [RunCommand.self, LintCommand.self, SelfTestCommand.self, ReadersCommand.self]
+        subcommands: [
+            RunCommand.self, LintCommand.self, SelfTestCommand.self, ReadersCommand.self, VectorsCommand.self,
+        ]
     )
 
     /// The release; reports also carry the git commit the binary was built from (`BuildInfo`, made at build time).

@@ -84,6 +84,18 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Allow scenarios that spend PIN tries or attack the card on a real card.")
     var allowDestructive = false
 
+    @Flag(
+        help:
+            "Show personal data (My Number, attributes, images, signing certificate) read from a real card in reports.")
+    var showPersonalData = false
+
+    @Flag(
+        name: .customLong("as-real-card"),
+        help: ArgumentHelp(
+            "Apply the real-card rules to the emulated card, as a rehearsal: one card for the whole run, credentials from MYNA_* variables only, destructive scenarios refused, personal data masked."
+        ))
+    var asRealCard = false
+
     @Option(help: "Run every scenario this many times.")
     var `repeat` = 1
 
@@ -118,9 +130,11 @@ struct RunCommand: AsyncParsableCommand {
 
         // Every profile the run needs is loaded, and every input hashed, before the first scenario: a problem with
         // either stops the run before it starts, and the digests are of the bytes just parsed.
+        // A real card (or the emulator rehearsing one) is the one card the run uses; scenarios for other profiles
+        // are skipped there.
         var profiles: [String: CardProfile] = [defaultProfile.name: defaultProfile]
-        var profileOrder: [String] = []
-        for scenario in scenarios {
+        var profileOrder: [String] = asRealCard ? [defaultProfile.name] : []
+        for scenario in scenarios where !asRealCard {
             let name = card ?? scenario.card ?? "default"
             if profiles[name] == nil { profiles[name] = try ScenarioSupport.profile(name) }
             if !profileOrder.contains(name) { profileOrder.append(name) }
@@ -136,6 +150,7 @@ struct RunCommand: AsyncParsableCommand {
 
         let interruption = Interruption()
         interruption.install()
+        var interruptedByCardChange = false
         let console = ConsoleReporter(
             colour: ConsoleReporter.shouldUseColour(
                 isTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment),
@@ -148,28 +163,82 @@ struct RunCommand: AsyncParsableCommand {
             reader: "mynaconf built-in emulator", atr: Hex.encode(defaultProfile.atr, separator: " "),
             cardProfile: card ?? "per scenario (default: default)", harnessVersion: Mynaconf.harnessVersion,
             isRealCard: false, harnessCommit: BuildInfo.commit, harnessModified: BuildInfo.modified,
-            cards: profileOrder.compactMap { profiles[$0] }.map(Evidence.identity))
+            cards: profileOrder.compactMap { profiles[$0] }.map(Evidence.card(madeFrom:)))
         if card != nil { target.cardProfile = defaultProfile.name }
+
+        // A real card (or the emulator treated as one) is one card for the whole run: its state carries over, its
+        // credentials come from the environment, and it is pinned by identity.
+        let environment = ProcessInfo.processInfo.environment
+        let policy =
+            asRealCard ? RealCardPolicy(allowDestructive: allowDestructive, showPersonalData: showPersonalData) : nil
+        var persistent: (any CardChannel)?
+        if asRealCard {
+            persistent = EmulatedChannel(
+                card: EmulatedCard(profile: defaultProfile), readerName: "mynaconf built-in emulator (as a real card)")
+            target.reader = "mynaconf built-in emulator (as a real card)"
+            target.cardProfile = "real card (emulated: \(defaultProfile.name))"
+            target.isRealCard = true
+        }
+        var identity: CardIdentity?
+        if let persistent, policy != nil {
+            let atr = (try? await persistent.reset()) ?? []
+            identity = await CardIdentity.read(from: persistent)
+            // What the reports keep of a real card is what was read from it, not what a profile says.
+            target.atr = Hex.encode(atr, separator: " ")
+            target.cards = [
+                CardUnderTest(
+                    profile: nil, atr: target.atr,
+                    authenticationCertificateSerial: identity.flatMap { try? Hex.decode($0.certificateSerial) }
+                        .map { Hex.encode($0, separator: " ") })
+            ]
+        }
         runLoop: for _ in 0..<`repeat` {
             for scenario in scenarios {
                 if interruption.happened { break runLoop }
-                let name = card ?? scenario.card ?? "default"
-                guard let profile = profiles[name] else { continue }
-                let channel = EmulatedChannel(card: EmulatedCard(profile: profile))
+                if let policy, let reason = policy.refusal(for: scenario, environment: environment) {
+                    let result = ScenarioSupport.skipped(scenario, reason: reason)
+                    results.append(result)
+                    console.scenarioFinished(result)
+                    continue
+                }
+                let channel: any CardChannel
+                let variables: VariableStore
+                let asOf: CalendarDate
+                var profileName: String?
+                if let persistent {
+                    channel = persistent
+                    variables = RealCardPolicy.variables(environment: environment)
+                    asOf = CalendarDate.today()
+                    _ = try? await persistent.reset()
+                    if let identity, await CardIdentity.read(from: persistent) != identity {
+                        interruptedByCardChange = true
+                        break runLoop
+                    }
+                } else {
+                    guard let profile = profiles[card ?? scenario.card ?? "default"] else { continue }
+                    channel = EmulatedChannel(card: EmulatedCard(profile: profile))
+                    variables = ScenarioSupport.variables(for: profile)
+                    asOf = profile.asOf
+                    profileName = profile.name
+                }
                 var execution = ScenarioExecution(
-                    channel: channel, variables: ScenarioSupport.variables(for: profile), asOf: profile.asOf,
+                    channel: channel, variables: variables, asOf: asOf, realCard: policy,
                     isCancelled: { interruption.happened })
                 var result = await execution.run(scenario)
-                result.cardProfile = profile.name
+                result.cardProfile = profileName
                 results.append(result)
                 console.scenarioFinished(result)
             }
         }
         let run = RunResult(
             target: target, startedAt: startedAt, duration: clock.now - start, scenarios: results,
-            interrupted: interruption.happened, endedAt: Date(), inputs: inputs)
+            interrupted: interruption.happened || interruptedByCardChange, endedAt: Date(), inputs: inputs)
         try writeReports(run)
         console.summary(run)
+        if interruptedByCardChange, let identity {
+            throw Failure.environment(
+                "stopped: the card in the reader is no longer the one the run started with (\(identity))")
+        }
         if interruption.happened {
             FileHandle.standardError.write(Data("interrupted: the reports hold what ran\n".utf8))
         }
@@ -212,14 +281,14 @@ enum Evidence {
             bytes: bytes.count)
     }
 
-    /// An emulated card's identity, as its profile makes it: the token serial of EF 0006, and the serial and digest
-    /// of the user-authentication certificate of EF 000A.
-    static func identity(of profile: CardProfile) -> CardIdentity {
+    /// An emulated card as its profile makes it: the token serial of EF 0006, and the serial and digest of the
+    /// user-authentication certificate of EF 000A.
+    static func card(madeFrom profile: CardProfile) -> CardUnderTest {
         let certificate = profile.jpki.authenticationCertificate
         let serial = (try? CertificateSummary(derEncoded: certificate)).map {
             Hex.encode($0.serialNumber, separator: " ")
         }
-        return CardIdentity(
+        return CardUnderTest(
             profile: profile.name, atr: Hex.encode(profile.atr, separator: " "), tokenSerial: profile.jpki.tokenSerial,
             authenticationCertificateSerial: serial,
             authenticationCertificateSHA256: Hex.encode(HashAlgorithm.sha256.hash(certificate)).lowercased())
@@ -258,6 +327,14 @@ final class Interruption: @unchecked Sendable {
 enum ScenarioSupport {
     static func profile(_ name: String) throws -> CardProfile {
         do { return try CardProfileLocator.load(name) } catch { throw Failure.input("\(error)") }
+    }
+
+    /// A scenario that did not run, with why.
+    static func skipped(_ scenario: Scenario, reason: String) -> ScenarioResult {
+        ScenarioResult(
+            id: scenario.id, title: scenario.title, requirements: scenario.requirements, tags: scenario.tags,
+            suite: scenario.suite, file: scenario.file, outcome: .skipped(reason: reason), duration: .zero,
+            transcript: [], timings: [])
     }
 
     /// A scenario's `card:` that names no profile, reported where it is written, before anything runs.

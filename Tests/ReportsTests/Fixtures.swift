@@ -22,7 +22,7 @@ let fixtureTarget = TargetInfo(
     harnessVersion: "0.1.0", isRealCard: false, harnessCommit: "0123456789abcdef0123456789abcdef01234567",
     harnessModified: true, readerFirmware: "1.10",
     cards: [
-        CardIdentity(
+        CardUnderTest(
             profile: "default", atr: "3B E0 00 FF 81 31 FE 45 14", tokenSerial: "0000000020500003",
             authenticationCertificateSerial: "01 2D 57 CA",
             authenticationCertificateSHA256: "a13c4524831bed9dad23d62dcc7f386439da75147234a0897cfcabe26583e0c8")
