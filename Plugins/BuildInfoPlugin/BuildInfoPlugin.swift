@@ -1,4 +1,4 @@
-// BuildInfoPlugin: records, at build time, the git commit mynaconf is built from and whether the checkout had
+// BuildInfoPlugin: records, at build time, the git commit mynaconf is built from and whether its sources had
 // uncommitted changes, as a generated `BuildInfo` enum. Reports carry it as evidence of what ran; it is baked in,
 // not read at run time, because by then the checkout may be at another commit than the binary.
 import Foundation
@@ -7,24 +7,63 @@ import PackagePlugin
 @main
 struct BuildInfoPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
-        let output = context.pluginWorkDirectoryURL.appending(path: "BuildInfo")
-        // A prebuild command runs before every build, so a new commit is never missed; the file is replaced only
-        // when its content changes, so an unchanged commit costs no recompilation.
+        let package = context.package.directoryURL
+        let output = context.pluginWorkDirectoryURL.appending(path: "BuildInfo.swift")
+        // The command runs again whenever one of its inputs changes: a commit or a checkout (git's HEAD, the branch
+        // ref, the index), or any source the binary is built from (an edit makes the build "modified"). A prebuild
+        // command would not do: SwiftPM skips those when no source changed, so a commit alone went unrecorded.
         return [
-            .prebuildCommand(
+            .buildCommand(
                 displayName: "Recording the git commit mynaconf is built from",
                 executable: URL(fileURLWithPath: "/bin/sh"),
-                arguments: ["-c", Self.script, "build-info", context.package.directoryURL.path, output.path],
-                outputFilesDirectory: output)
+                arguments: ["-c", Self.script, "build-info", package.path, output.path],
+                inputFiles: Self.gitFiles(package) + Self.sources(package),
+                outputFiles: [output])
         ]
     }
 
-    /// `$1` the package directory, `$2` the output directory. Without git, or when the package is not the top of a
-    /// checkout, the commit is nil.
-    /// `--no-optional-locks` keeps `git status` from taking the index lock while someone else uses the checkout.
+    /// The files git changes on a commit, a checkout or `git add`: HEAD, the index, the branch's ref and the packed
+    /// refs, in a plain clone (`.git/`) or a worktree (`.git` names the git directory). Only those that exist.
+    static func gitFiles(_ package: URL) -> [URL] {
+        let dotGit = package.appending(path: ".git")
+        var gitDirectory = dotGit
+        if let link = try? String(contentsOf: dotGit, encoding: .utf8), link.hasPrefix("gitdir:") {
+            let path = link.dropFirst("gitdir:".count).trimmingCharacters(in: .whitespacesAndNewlines)
+            gitDirectory = path.hasPrefix("/") ? URL(fileURLWithPath: path) : package.appending(path: path)
+        }
+        var common = gitDirectory
+        if let relative = try? String(contentsOf: gitDirectory.appending(path: "commondir"), encoding: .utf8) {
+            let path = relative.trimmingCharacters(in: .whitespacesAndNewlines)
+            common = path.hasPrefix("/") ? URL(fileURLWithPath: path) : gitDirectory.appending(path: path)
+        }
+        var files = [gitDirectory.appending(path: "HEAD"), gitDirectory.appending(path: "index")]
+        files.append(common.appending(path: "packed-refs"))
+        if let head = try? String(contentsOf: gitDirectory.appending(path: "HEAD"), encoding: .utf8),
+            head.hasPrefix("ref:")
+        {
+            files.append(common.appending(path: head.dropFirst(4).trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        return files.filter { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    /// What the binary is built from, as `modified` judges it: `Package.swift`, `Sources/` and `Plugins/`.
+    static func sources(_ package: URL) -> [URL] {
+        var files = [package.appending(path: "Package.swift")]
+        for folder in ["Sources", "Plugins"] {
+            let enumerator = FileManager.default.enumerator(
+                at: package.appending(path: folder), includingPropertiesForKeys: [.isRegularFileKey])
+            while let file = enumerator?.nextObject() as? URL {
+                if (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true { files.append(file) }
+            }
+        }
+        return files
+    }
+
+    /// `$1` the package directory, `$2` the file to write. Without git, or when the package is not the top of a
+    /// checkout, the commit is nil. `--no-optional-locks` keeps `git status` from taking the index lock while someone
+    /// else uses the checkout. The file is replaced only when its content changes, so nothing recompiles needlessly.
     static let script = #"""
         set -u
-        mkdir -p "$2"
         commit=$(git -C "$1" rev-parse --verify --quiet HEAD 2>/dev/null) || commit=""
         # A source tree without its own .git inside another repository must not take that repository's commit.
         if [ "$(git -C "$1" rev-parse --show-toplevel 2>/dev/null)" != "$(cd "$1" && pwd -P)" ]; then commit=""; fi
@@ -32,8 +71,9 @@ struct BuildInfoPlugin: BuildToolPlugin {
             *[!0-9a-f]*) commit="" ;;
         esac
         modified=false
-        if [ -n "$commit" ] && [ -n "$(git -C "$1" --no-optional-locks status --porcelain 2>/dev/null)" ]; then
-            modified=true
+        if [ -n "$commit" ]; then
+            changes=$(git -C "$1" --no-optional-locks status --porcelain -- Package.swift Sources Plugins 2>/dev/null)
+            [ -n "$changes" ] && modified=true
         fi
         if [ -n "$commit" ]; then value="\"$commit\""; else value="nil"; fi
         {
@@ -41,14 +81,11 @@ struct BuildInfoPlugin: BuildToolPlugin {
             echo "enum BuildInfo {"
             echo "    /// The git commit this binary was built from; nil outside a git checkout."
             echo "    static let commit: String? = $value"
-            echo "    /// True when the checkout had uncommitted changes: the commit alone does not say what was built."
+            echo "    /// True when Package.swift, Sources/ or Plugins/ had uncommitted changes: the commit alone does not"
+            echo "    /// say what was built."
             echo "    static let modified = $modified"
             echo "}"
-        } > "$2/BuildInfo.swift.new"
-        if cmp -s "$2/BuildInfo.swift.new" "$2/BuildInfo.swift"; then
-            rm -f "$2/BuildInfo.swift.new"
-        else
-            mv "$2/BuildInfo.swift.new" "$2/BuildInfo.swift"
-        fi
+        } > "$2.new"
+        if cmp -s "$2.new" "$2"; then rm -f "$2.new"; else mv "$2.new" "$2"; fi
         """#
 }
