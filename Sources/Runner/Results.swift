@@ -53,7 +53,8 @@ public struct TargetInfo: Sendable, Hashable {
     public var harnessVersion: String
     /// The git commit the harness was built from (full hash); nil when it was built outside a git checkout.
     public var harnessCommit: String?
-    /// True when the checkout had uncommitted changes at build time: the commit alone does not say what ran.
+    /// True when the sources (Package.swift, Sources/, Plugins/) had uncommitted changes at build time: the commit
+    /// alone does not say what ran.
     public var harnessModified: Bool
     /// True when the card is a real card (personal data rules apply in later issues).
     public var isRealCard: Bool
