@@ -129,9 +129,8 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         // Every profile the run needs is loaded, and every input hashed, before the first scenario: a problem with
-        // either stops the run before it starts, and the digests are of the bytes just parsed.
-        // A real card (or the emulator rehearsing one) is the one card the run uses; scenarios for other profiles
-        // are skipped there.
+        // either stops the run before it starts, and the digests are of the bytes just parsed. A real card (or the
+        // emulator rehearsing one) is the one card the run uses; scenarios for other profiles are skipped there.
         var profiles: [String: CardProfile] = [defaultProfile.name: defaultProfile]
         var profileOrder: [String] = asRealCard ? [defaultProfile.name] : []
         for scenario in scenarios where !asRealCard {
