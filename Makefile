@@ -19,9 +19,9 @@ deps:
 build: deps
 	$(SWIFT) build --product mynaconf
 
-# The main job: the conformance suite on the built-in emulated card, with JUnit and JSON reports in .build/reports.
+# The main job: the conformance suite on the built-in emulated card, with JUnit, JSON and HTML reports in .build/reports.
 run: build
-	$(BIN) run Scenarios $(if $(filter-out default,$(CARD)),--card $(CARD)) --junit .build/reports/junit.xml --json .build/reports/results.json
+	$(BIN) run Scenarios $(if $(filter-out default,$(CARD)),--card $(CARD)) --junit .build/reports/junit.xml --json .build/reports/results.json --html .build/reports/report.html
 
 test: deps
 	$(SWIFT) build --build-tests
@@ -35,6 +35,8 @@ install: deps
 	install -m 0755 scripts/virtual-reader $(DESTDIR)$(PREFIX)/bin/mynaconf-virtual-reader
 	install -m 0755 ci/start-virtual-card.sh $(DESTDIR)$(PREFIX)/bin/mynaconf-start-virtual-card
 	cp -R Vectors/cards Vectors/keys Vectors/crypto $(DESTDIR)$(PREFIX)/share/mynaconf/Vectors/
+	install -d $(DESTDIR)$(PREFIX)/share/mynaconf/schemas
+	install -m 0644 docs/schemas/*.json $(DESTDIR)$(PREFIX)/share/mynaconf/schemas/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mynaconf

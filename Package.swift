@@ -47,12 +47,15 @@ let package = Package(
         .target(name: "Scenario", dependencies: ["APDU", "YAMLSource"]),
         .target(name: "Runner", dependencies: ["Scenario", "Transport", "CardCrypto"]),
         .target(name: "Reports", dependencies: ["Runner"]),
+        // Bakes the git commit into the binary for the reports' evidence (Plugins/BuildInfoPlugin).
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .executableTarget(
             name: "mynaconf",
             dependencies: [
                 "APDU", "CardCrypto", "CardEmulator", "Transport", "Scenario", "Runner", "Reports", "CryptoVectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["BuildInfoPlugin"]
         ),
 
         .executableTarget(name: "MynaconfBenchmarks", dependencies: ["APDU", "CardCrypto", "CardEmulator"]),
