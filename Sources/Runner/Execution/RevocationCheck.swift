@@ -23,7 +23,8 @@ extension ScenarioExecution {
         let wanted = expectation.status.rawValue
         if let crlTemplate = expectation.crl {
             let name = String(decoding: try text(crlTemplate, step).bytes, as: UTF8.self)
-            let path = name.hasPrefix("/") ? name : (scenarioDirectory as NSString).appendingPathComponent(name)
+            let joined = name.hasPrefix("/") ? name : (scenarioDirectory as NSString).appendingPathComponent(name)
+            let path = (joined as NSString).standardizingPath
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw fail("cannot read the CRL '\(name)' (looked at \(path))", harness: true)
             }
