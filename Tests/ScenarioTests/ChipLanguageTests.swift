@@ -102,7 +102,10 @@ struct ChipLanguageTests {
     @Test("needs_env names environment variables")
     func neededEnvironmentNames() {
         let (_, problems) = parse("id: X\ntitle: t\nneeds_env: [GOOD_1, 1BAD]\nsteps:\n  - reset\n")
-        #expect(problems.map(\.description) == ["t.yaml:3:21: error: needs_env[1]: '1BAD' is not an environment variable name"])
+        #expect(
+            problems.map(\.description) == [
+                "t.yaml:3:21: error: needs_env[1]: '1BAD' is not an environment variable name"
+            ])
     }
 
     @Test("The chip's suites parse without a problem")

@@ -41,7 +41,8 @@ public struct ScenarioExecution {
         scenarioDirectory = (scenario.file as NSString).deletingLastPathComponent
         let missing = scenario.neededEnvironment.filter { (evaluator.store.environment[$0] ?? "").isEmpty }
         if !missing.isEmpty {
-            outcome = .skipped(reason: "needs the environment variable \(missing.joined(separator: ", ")), which is not set")
+            let names = missing.joined(separator: ", ")
+            outcome = .skipped(reason: "needs the environment variable \(names), which is not set")
             return ScenarioResult(
                 id: scenario.id, title: scenario.title, requirements: scenario.requirements, tags: scenario.tags,
                 suite: scenario.suite, file: scenario.file, outcome: outcome, duration: clock.now - start,
