@@ -33,7 +33,7 @@ install: deps
 	$(SWIFT) build -c release --product mynaconf
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mynaconf/Vectors
 	install -m 0755 .build/release/mynaconf $(DESTDIR)$(PREFIX)/bin/mynaconf
-	cp -R Vectors/cards Vectors/keys $(DESTDIR)$(PREFIX)/share/mynaconf/Vectors/
+	cp -R Vectors/cards Vectors/keys Vectors/crypto $(DESTDIR)$(PREFIX)/share/mynaconf/Vectors/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mynaconf

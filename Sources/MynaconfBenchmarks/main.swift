@@ -52,7 +52,7 @@ let sign = command("802A008033") + DigestInfo.of(.sha256, message: Array("bench"
 var card = EmulatedCard(profile: profile, random: SeededRandomSource(seed: 1))
 _ = card.process(selectJPKI)
 
-let results = [
+var results = [
     try measure("profile load (issues 4 certificates)", runs: 20, budget: .milliseconds(250)) {
         _ = try CardProfile.load(path: profilePath)
     },
@@ -72,12 +72,22 @@ let results = [
     },
 ]
 
+results += try secureMessagingMeasurements(runs: 5_000)
+
 print("mynaconf benchmarks (\(profilePath)); p95 must stay within budget")
 print("name                                                      median          p95       budget")
 for result in results {
     let name = result.name.padding(toLength: 52, withPad: " ", startingAt: 0)
     let verdict = result.withinBudget ? "ok" : "OVER BUDGET"
-    print("\(name) \(microseconds(result.median)) \(microseconds(result.p95)) \(microseconds(result.budget))  \(verdict)")
+    print(
+        "\(name) \(microseconds(result.median)) \(microseconds(result.p95)) \(microseconds(result.budget))  \(verdict)")
+}
+print("protected READ BINARY of 255 bytes per second (from the median):")
+for result in results where result.name.hasPrefix("SM ") {
+    let (seconds, attoseconds) = result.median.components
+    let perSecond = 1 / (Double(seconds) + Double(attoseconds) / 1e18)
+    print(
+        "  \(result.name.padding(toLength: 52, withPad: " ", startingAt: 0)) \(String(format: "%10.0f", perSecond)) /s")
 }
 let over = results.filter { !$0.withinBudget }.count
 print("\(results.count - over) passed, \(over) failed")

@@ -13,7 +13,9 @@ struct Mynaconf: AsyncParsableCommand {
             (no pcscd, no reader, no card).
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, LintCommand.self, SelfTestCommand.self, ReadersCommand.self]
+        subcommands: [
+            RunCommand.self, LintCommand.self, SelfTestCommand.self, ReadersCommand.self, VectorsCommand.self,
+        ]
     )
 
     /// Runs the command and exits with the project's codes; ArgumentParser's own usage errors (64) become 2.

@@ -79,6 +79,18 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Allow scenarios that spend PIN tries or attack the card on a real card.")
     var allowDestructive = false
 
+    @Flag(
+        help:
+            "Show personal data (My Number, attributes, images, signing certificate) read from a real card in reports.")
+    var showPersonalData = false
+
+    @Flag(
+        name: .customLong("as-real-card"),
+        help: ArgumentHelp(
+            "Apply the real-card rules to the emulated card, as a rehearsal: one card for the whole run, credentials from MYNA_* variables only, destructive scenarios refused, personal data masked."
+        ))
+    var asRealCard = false
+
     @Option(help: "Run every scenario this many times.")
     var `repeat` = 1
 
@@ -113,6 +125,7 @@ struct RunCommand: AsyncParsableCommand {
 
         let interruption = Interruption()
         interruption.install()
+        var interruptedByCardChange = false
         let console = ConsoleReporter(
             colour: ConsoleReporter.shouldUseColour(
                 isTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment),
@@ -127,20 +140,61 @@ struct RunCommand: AsyncParsableCommand {
             cardProfile: card ?? "per scenario (default: default)", harnessVersion: Mynaconf.configuration.version,
             isRealCard: false)
         if card != nil { target.cardProfile = defaultProfile.name }
+
+        // A real card (or the emulator treated as one) is one card for the whole run: its state carries over, its
+        // credentials come from the environment, and it is pinned by identity.
+        let environment = ProcessInfo.processInfo.environment
+        let policy =
+            asRealCard ? RealCardPolicy(allowDestructive: allowDestructive, showPersonalData: showPersonalData) : nil
+        var persistent: (any CardChannel)?
+        if asRealCard {
+            persistent = EmulatedChannel(
+                card: EmulatedCard(profile: defaultProfile), readerName: "mynaconf built-in emulator (as a real card)")
+            target.reader = "mynaconf built-in emulator (as a real card)"
+            target.cardProfile = "real card (emulated: \(defaultProfile.name))"
+            target.isRealCard = true
+        }
+        var identity: CardIdentity?
+        if let persistent, policy != nil {
+            _ = try? await persistent.reset()
+            identity = await CardIdentity.read(from: persistent)
+        }
         runLoop: for _ in 0..<`repeat` {
             for scenario in scenarios {
                 if interruption.happened { break runLoop }
-                let name = card ?? scenario.card ?? "default"
-                let profile: CardProfile
-                if let cached = profiles[name] {
-                    profile = cached
-                } else {
-                    profile = try ScenarioSupport.profile(name)
-                    profiles[name] = profile
+                if let policy, let reason = policy.refusal(for: scenario, environment: environment) {
+                    let result = ScenarioSupport.skipped(scenario, reason: reason)
+                    results.append(result)
+                    console.scenarioFinished(result)
+                    continue
                 }
-                let channel = EmulatedChannel(card: EmulatedCard(profile: profile))
+                let channel: any CardChannel
+                let variables: VariableStore
+                let asOf: CalendarDate
+                if let persistent {
+                    channel = persistent
+                    variables = RealCardPolicy.variables(environment: environment)
+                    asOf = CalendarDate.today()
+                    _ = try? await persistent.reset()
+                    if let identity, await CardIdentity.read(from: persistent) != identity {
+                        interruptedByCardChange = true
+                        break runLoop
+                    }
+                } else {
+                    let name = card ?? scenario.card ?? "default"
+                    let profile: CardProfile
+                    if let cached = profiles[name] {
+                        profile = cached
+                    } else {
+                        profile = try ScenarioSupport.profile(name)
+                        profiles[name] = profile
+                    }
+                    channel = EmulatedChannel(card: EmulatedCard(profile: profile))
+                    variables = ScenarioSupport.variables(for: profile)
+                    asOf = profile.asOf
+                }
                 var execution = ScenarioExecution(
-                    channel: channel, variables: ScenarioSupport.variables(for: profile), asOf: profile.asOf,
+                    channel: channel, variables: variables, asOf: asOf, realCard: policy,
                     isCancelled: { interruption.happened })
                 let result = await execution.run(scenario)
                 results.append(result)
@@ -149,9 +203,13 @@ struct RunCommand: AsyncParsableCommand {
         }
         let run = RunResult(
             target: target, startedAt: startedAt, duration: clock.now - start, scenarios: results,
-            interrupted: interruption.happened)
+            interrupted: interruption.happened || interruptedByCardChange)
         try writeReports(run)
         console.summary(run)
+        if interruptedByCardChange, let identity {
+            throw Failure.environment(
+                "stopped: the card in the reader is no longer the one the run started with (\(identity))")
+        }
         if interruption.happened {
             FileHandle.standardError.write(Data("interrupted: the reports hold what ran\n".utf8))
         }
@@ -207,6 +265,14 @@ final class Interruption: @unchecked Sendable {
 enum ScenarioSupport {
     static func profile(_ name: String) throws -> CardProfile {
         do { return try CardProfileLocator.load(name) } catch { throw Failure.input("\(error)") }
+    }
+
+    /// A scenario that did not run, with why.
+    static func skipped(_ scenario: Scenario, reason: String) -> ScenarioResult {
+        ScenarioResult(
+            id: scenario.id, title: scenario.title, requirements: scenario.requirements, tags: scenario.tags,
+            suite: scenario.suite, file: scenario.file, outcome: .skipped(reason: reason), duration: .zero,
+            transcript: [], timings: [])
     }
 
     /// A scenario's `card:` that names no profile, reported where it is written, before anything runs.

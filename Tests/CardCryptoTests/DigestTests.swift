@@ -40,7 +40,7 @@ struct DigestTests {
     func lengths() {
         #expect(HashAlgorithm.sha1.digestLength == 20)
         #expect(HashAlgorithm.sha256.digestLength == 32)
-        #expect(HashAlgorithm.allCases == [.sha1, .sha256])
+        #expect(HashAlgorithm.allCases == [.sha1, .sha256, .sha224, .sha384, .sha512])
         #expect(HashAlgorithm(rawValue: "sha256") == .sha256)
     }
 
@@ -75,7 +75,7 @@ struct DigestTests {
         #expect(decoded.digest == digest)
     }
 
-    @Test("DigestInfo.decode refuses what is not a canonical SHA-1/SHA-256 DigestInfo")
+    @Test("DigestInfo.decode refuses what is not a canonical DigestInfo of a known hash")
     func decodeRefuses() {
         let good = DigestInfo.of(.sha256, message: [1, 2, 3])
         #expect(DigestInfo.decode(Array(good.dropLast())) == nil)
@@ -86,9 +86,12 @@ struct DigestTests {
             0x30, 0x2F, 0x30, 0x0B, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x04, 0x20,
         ]
         #expect(DigestInfo.decode(noNull + [UInt8](repeating: 0, count: 32)) == nil)
-        // SHA-384's prefix (an algorithm this target does not know).
+        // SHA3-256's prefix (an algorithm this target does not know).
+        let sha3 = [UInt8](hex: "3031300d060960864801650304020805000420") + [UInt8](repeating: 0, count: 32)
+        #expect(DigestInfo.decode(sha3) == nil)
+        // SHA-384's prefix is known since the SHA-2 family was added.
         let sha384 = [UInt8](hex: "3041300d060960864801650304020205000430") + [UInt8](repeating: 0, count: 48)
-        #expect(DigestInfo.decode(sha384) == nil)
+        #expect(DigestInfo.decode(sha384)?.algorithm == .sha384)
         // A bare 32-byte hash.
         #expect(DigestInfo.decode(HashAlgorithm.sha256.hash([])) == nil)
     }

@@ -275,3 +275,77 @@ struct ReportCommandLineTests {
         #expect(json.contains("\"interrupted\": true"))
     }
 }
+
+@Suite("Real-card rules, rehearsed on the emulator (--as-real-card)", .serialized)
+struct RealCardRuleTests {
+    static let credentials = ["MYNA_AUTH_PIN": "1234", "MYNA_SIGN_PASSWORD": "ABC123"]
+
+    /// The process's own MYNA_* variables are cleared so a developer's shell cannot change the outcome.
+    func runReal(_ arguments: [String], environment: [String: String] = [:]) throws -> Invocation {
+        let cleared = ["MYNA_AUTH_PIN": "", "MYNA_SIGN_PASSWORD": "", "MYNA_TEXT_PIN": ""]
+        return try run(["run"] + arguments + ["--as-real-card"], environment: cleared.merging(environment) { $1 })
+    }
+
+    @Test("Without credentials in the environment, scenarios that need them are skipped with the variable named")
+    func credentialsOnlyFromEnvironment() throws {
+        let result = try runReal(["Scenarios/jpki/sign-authentication-key.yaml", "Scenarios/jpki/read-binary-bounds.yaml"])
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("skipped: needs MYNA_AUTH_PIN set in the environment"))
+        #expect(result.stdout.contains("1 passed, 0 failed, 1 skipped"))
+    }
+
+    @Test("Destructive and invasive scenarios are refused without --allow-destructive")
+    func destructiveRefused() throws {
+        let refused = try runReal(["Scenarios/jpki/auth-pin-lockout.yaml", "Scenarios/jpki/key-extraction-auth.yaml"], environment: Self.credentials)
+        #expect(refused.stdout.contains("destructive (can spend PIN tries): refused on a real card without --allow-destructive"))
+        #expect(refused.stdout.contains("invasive (attacks the card): refused"))
+        let allowed = try runReal(["Scenarios/jpki/auth-pin-lockout.yaml", "--allow-destructive"], environment: Self.credentials)
+        #expect(allowed.status == 0, "\(allowed.stdout)")
+    }
+
+    @Test("A scenario that needs another card profile, or the holder's data, is skipped")
+    func otherProfileSkipped() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rc-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "id: A\ntitle: a\ncard: auth-pin-blocked\nsteps:\n  - select: jpki\n".write(toFile: "\(directory)/a.yaml", atomically: true, encoding: .utf8)
+        try "id: B\ntitle: b\nsteps:\n  - select: jpki\n  - apdu: 00 B0 00 00 ${lc(card.holder.name)}\n".write(toFile: "\(directory)/b.yaml", atomically: true, encoding: .utf8)
+        let result = try runReal([directory])
+        #expect(result.stdout.contains("needs the emulated card profile 'auth-pin-blocked'"))
+        #expect(result.stdout.contains("needs values a real card's holder has not given: card.holder.name"))
+    }
+
+    @Test("Before a PIN step the tries left are read; with one try left the scenario stops and spends nothing")
+    func pinGuard() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("guard-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try runReal(
+            ["Scenarios/jpki/sign-authentication-key.yaml", "Scenarios/jpki/read-binary-bounds.yaml", "--card", "auth-pin-one-try", "--json", "\(directory)/r.json"],
+            environment: Self.credentials)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("stopped before a PIN step on a real card: the credential has 1 try left"))
+        let json = try String(contentsOfFile: "\(directory)/r.json", encoding: .utf8)
+        #expect(json.contains("00 20 00 80\""), "the guard's empty VERIFY is in the transcript")
+        #expect(!json.contains("00 20 00 80 04"), "the VERIFY with the PIN was never sent")
+    }
+
+    @Test("Personal data read from the card is masked in reports, and shown with --show-personal-data")
+    func personalDataMasked() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pd-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let scenario = "Scenarios/jpki/sign-signing-key.yaml"
+        let masked = try runReal([scenario, "--junit", "\(directory)/m.xml", "--json", "\(directory)/m.json"], environment: Self.credentials)
+        #expect(masked.status == 0, "\(masked.stdout)")
+        let shown = try runReal([scenario, "--show-personal-data", "--json", "\(directory)/s.json"], environment: Self.credentials)
+        #expect(shown.status == 0)
+        for file in ["m.xml", "m.json"] {
+            let text = try String(contentsOfFile: "\(directory)/\(file)", encoding: .utf8)
+            #expect(text.contains("bytes of personal data"), "\(file)")
+            // The signing certificate starts 30 82; its bytes must not appear after a READ BINARY of EF 0001.
+            #expect(!text.contains("30 82 0"), "\(file) holds certificate bytes")
+        }
+        let revealed = try String(contentsOfFile: "\(directory)/s.json", encoding: .utf8)
+        #expect(!revealed.contains("bytes of personal data"))
+        #expect(revealed.contains("30 82 0"))
+    }
+}

@@ -376,3 +376,19 @@ struct ReadPatternTests {
         #expect(Array(result.transcript.dropFirst(2).map(\.command)) == Self.expected(pattern, size: size))
     }
 }
+
+@Suite("Card identity")
+struct CardIdentityTests {
+    @Test("Two cards have different identities; the same card the same one")
+    func identities() async throws {
+        let first = try defaultProfile()
+        let second = try CardProfile.load(path: "\(repositoryRoot)/Vectors/cards/second-card.yaml")
+        let a = await CardIdentity.read(from: EmulatedChannel(card: EmulatedCard(profile: first)))
+        let b = await CardIdentity.read(from: EmulatedChannel(card: EmulatedCard(profile: second)))
+        let again = await CardIdentity.read(from: EmulatedChannel(card: EmulatedCard(profile: first)))
+        #expect(a != nil && b != nil)
+        #expect(a != b)
+        #expect(a == again)
+        #expect(a?.certificateSerial == "012D57CA")
+    }
+}

@@ -13,11 +13,27 @@ public enum DigestInfo {
                 0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
                 0x04, 0x20,
             ]
+        case .sha224:
+            [
+                0x30, 0x2D, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x04, 0x05, 0x00,
+                0x04, 0x1C,
+            ]
+        case .sha384:
+            [
+                0x30, 0x41, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00,
+                0x04, 0x30,
+            ]
+        case .sha512:
+            [
+                0x30, 0x51, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00,
+                0x04, 0x40,
+            ]
         }
     }
 
     /// DER DigestInfo: SHA-1 prefix `30 21 30 09 06 05 2B 0E 03 02 1A 05 00 04 14`, SHA-256 prefix
-    /// `30 31 30 0D 06 09 60 86 48 01 65 03 04 02 01 05 00 04 20`, then the digest.
+    /// `30 31 30 0D 06 09 60 86 48 01 65 03 04 02 01 05 00 04 20` (SHA-224/384/512: RFC 8017 §9.2 note 1), then the
+    /// digest.
     ///
     /// - Precondition: `digest.count == algorithm.digestLength`; anything else is a bug in the caller.
     public static func encode(_ algorithm: HashAlgorithm, digest: [UInt8]) -> [UInt8] {
@@ -33,8 +49,8 @@ public enum DigestInfo {
         encode(algorithm, digest: algorithm.hash(message))
     }
 
-    /// The algorithm and digest of a canonical SHA-1 or SHA-256 DigestInfo; nil for anything else, including a
-    /// right prefix with a wrong length.
+    /// The algorithm and digest of a canonical DigestInfo of one of the `HashAlgorithm`s; nil for anything else,
+    /// including a right prefix with a wrong length.
     public static func decode(_ bytes: [UInt8]) -> (algorithm: HashAlgorithm, digest: [UInt8])? {
         for algorithm in HashAlgorithm.allCases {
             let prefix = prefix(for: algorithm)

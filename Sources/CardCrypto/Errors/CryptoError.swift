@@ -21,6 +21,20 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
             case invalidValidity
             case certificateIssuanceFailed
             case openSSLFailure
+            case invalidKeyLength
+            case invalidDataLength
+            case invalidPadding
+            case malformedProtectedAPDU
+            case notProtected
+            case missingDataObject
+            case unexpectedDataObject
+            case dataObjectsOutOfOrder
+            case malformedDataObject
+            case macMismatch
+            case counterOutOfStep
+            case statusWordMismatch
+            case authenticationFailed
+            case sessionOutOfTurn
         }
 
         private let backing: Backing
@@ -55,6 +69,39 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let certificateIssuanceFailed = Code(.certificateIssuanceFailed)
         /// OpenSSL failed where it should not have (allocation, an internal error); the reason carries its queue.
         public static let openSSLFailure = Code(.openSSLFailure)
+
+        // Symmetric ciphers and secure messaging (Cipher/, SecureMessaging/).
+
+        /// A symmetric key of a length the algorithm does not have (AES 16/24/32 bytes, triple DES 16/24).
+        public static let invalidKeyLength = Code(.invalidKeyLength)
+        /// Data that is not a whole number of cipher blocks, or an IV, challenge or counter of the wrong size.
+        public static let invalidDataLength = Code(.invalidDataLength)
+        /// Decrypted data does not end in ISO/IEC 7816-4 padding (80 00 … within the last block).
+        public static let invalidPadding = Code(.invalidPadding)
+        /// The bytes are not a command or response APDU, or its data is not a sequence of BER-TLV data objects.
+        public static let malformedProtectedAPDU = Code(.malformedProtectedAPDU)
+        /// Secure messaging was expected and the APDU is plain: CLA without the SM bits, or a response with no DOs.
+        public static let notProtected = Code(.notProtected)
+        /// A data object the protocol requires is absent (8E in any protected APDU, 99 in a protected response).
+        public static let missingDataObject = Code(.missingDataObject)
+        /// A data object that has no place here (a tag other than 85/87/97/8E in a command, 85/87/99/8E in a response).
+        public static let unexpectedDataObject = Code(.unexpectedDataObject)
+        /// The data objects are not in ISO/IEC 7816-4 order (87, 97, 8E in commands; 87, 99, 8E in responses), or one
+        /// appears twice.
+        public static let dataObjectsOutOfOrder = Code(.dataObjectsOutOfOrder)
+        /// A data object of the wrong length or content (an 8E that is not 8 bytes, a padding indicator other than 01).
+        public static let malformedDataObject = Code(.malformedDataObject)
+        /// The cryptographic checksum (DO 8E, or a mutual-authentication MAC) is not the one the keys give.
+        public static let macMismatch = Code(.macMismatch)
+        /// The checksum is right for a neighbouring send-sequence counter: one side lost or repeated an exchange.
+        public static let counterOutOfStep = Code(.counterOutOfStep)
+        /// The status word in DO 99 differs from the plain SW1-SW2 after it.
+        public static let statusWordMismatch = Code(.statusWordMismatch)
+        /// Mutual authentication failed: a challenge came back different from the one that was sent.
+        public static let authenticationFailed = Code(.authenticationFailed)
+        /// A secure-messaging session was used out of turn: a response with no command outstanding, two commands
+        /// without a response between them, or any use after an error ended the session.
+        public static let sessionOutOfTurn = Code(.sessionOutOfTurn)
 
         public var description: String {
             self.backing.rawValue

@@ -12,18 +12,28 @@ public struct ScenarioExecution {
     /// The date `valid_on: as_of` means: the card profile's on the emulator, today on a real card.
     let asOf: CalendarDate
     let isCancelled: @Sendable () -> Bool
+    /// Set when the card belongs to a person: the PIN guard and personal-data masking apply.
+    let realCard: RealCardPolicy?
     var transcript: [TranscriptEntry] = []
     var timings: [StepTiming] = []
     /// The folder of the scenario being run: files a scenario names (a CRL) are found relative to it.
     var scenarioDirectory = "."
+    /// What the commands sent so far selected, to know whose data a READ returns.
+    var selectedApplication: [UInt8]?
+    var selectedFile: UInt16?
+    /// True while the last response was personal data that a report must not show.
+    var lastResponseIsPersonal = false
+    var scenarioMaySpendTries = false
 
     public init(
         channel: any CardChannel, variables: VariableStore, asOf: CalendarDate,
-        random: any RandomSource = SystemRandomSource(), isCancelled: @escaping @Sendable () -> Bool = { false }
+        random: any RandomSource = SystemRandomSource(), realCard: RealCardPolicy? = nil,
+        isCancelled: @escaping @Sendable () -> Bool = { false }
     ) {
         self.channel = channel
         self.evaluator = TemplateEvaluator(store: variables, random: random)
         self.asOf = asOf
+        self.realCard = realCard
         self.isCancelled = isCancelled
     }
 
@@ -48,6 +58,7 @@ public struct ScenarioExecution {
                 suite: scenario.suite, file: scenario.file, outcome: outcome, duration: clock.now - start,
                 transcript: [], timings: [])
         }
+        scenarioMaySpendTries = scenario.destructive
         do {
             for step in scenario.steps {
                 _ = try await perform(step)
@@ -165,6 +176,12 @@ public struct ScenarioExecution {
     private mutating func send(_ apdu: EvaluatedBytes, _ step: Step) async throws(StepFailure) -> (
         ResponseAPDU, Duration
     ) {
+        let command = try? CommandAPDU(bytes: apdu.bytes)
+        if realCard != nil, !scenarioMaySpendTries, let command, command.cla & 0x80 == 0, command.ins == 0x20,
+            !command.data.isEmpty
+        {
+            try await guardTries(p1: command.p1, p2: command.p2, step)
+        }
         let clock = ContinuousClock()
         let start = clock.now
         let raw: [UInt8]
@@ -178,16 +195,62 @@ public struct ScenarioExecution {
             throw StepFailure(failure: failure("the card did not answer: \(error)", step), isError: true)
         }
         let elapsed = clock.now - start
+        track(command, answer: raw)
+        lastResponseIsPersonal = false
+        var shown = Hex.encode(raw, separator: " ")
+        if let command, [0xB0, 0xB1, 0xB2].contains(command.ins), raw.count > 2, let policy = realCard,
+            !policy.showPersonalData, RealCardPolicy.isPersonal(application: selectedApplication, file: selectedFile)
+        {
+            lastResponseIsPersonal = true
+            shown = "******** (\(raw.count - 2) bytes of personal data) " + Hex.encode(raw.suffix(2), separator: " ")
+        }
         transcript.append(
-            TranscriptEntry(
-                command: Self.masked(apdu), response: Hex.encode(raw, separator: " "), duration: elapsed,
-                step: place(step)))
+            TranscriptEntry(command: Self.masked(apdu), response: shown, duration: elapsed, step: place(step)))
         guard let response = try? ResponseAPDU(bytes: raw) else {
             throw StepFailure(
                 failure: failure("the card answered \(raw.count) byte(s), less than a status word", step), isError: true
             )
         }
         return (response, elapsed)
+    }
+
+    /// Follows the SELECTs (and READs by short EF identifier) that succeeded, as the card does.
+    private mutating func track(_ command: CommandAPDU?, answer: [UInt8]) {
+        guard let command, answer.suffix(2) == [0x90, 0x00] else { return }
+        switch (command.ins, command.p1) {
+        case (0xA4, 0x04):
+            selectedApplication = command.data
+            selectedFile = nil
+        case (0xA4, 0x02) where command.data.count == 2:
+            selectedFile = UInt16(command.data[0]) << 8 | UInt16(command.data[1])
+        case (0xB0, let p1) where p1 & 0x80 != 0:
+            selectedFile = UInt16(p1 & 0x1F)
+        default:
+            break
+        }
+    }
+
+    /// Before a VERIFY on a real card: the tries left, read with an empty VERIFY that spends none. When one
+    /// wrong value could block the credential, the scenario stops here instead of sending it.
+    private mutating func guardTries(p1: UInt8, p2: UInt8, _ step: Step) async throws(StepFailure) {
+        let query = command(0x00, 0x20, p1, p2)
+        let raw: [UInt8]
+        do { raw = try await channel.transmit(query.bytes) } catch {
+            throw StepFailure(failure: failure("the card did not answer: \(error)", step), isError: true)
+        }
+        transcript.append(
+            TranscriptEntry(
+                command: Self.masked(query), response: Hex.encode(raw, separator: " "), duration: .zero,
+                step: place(step)))
+        guard let sw = try? ResponseAPDU(bytes: raw).statusWord else { return }
+        if sw == .referencedDataNotUsable || sw.triesLeft.map({ $0 <= 1 }) == true {
+            let left = sw.triesLeft.map { "\($0) tr\($0 == 1 ? "y" : "ies") left" } ?? "been blocked"
+            throw StepFailure(
+                failure: failure(
+                    "stopped before a PIN step on a real card: the credential has \(left), so one wrong value could block it",
+                    step, expected: "at least 2 tries left", actual: Hex.encode([sw.sw1, sw.sw2])),
+                isError: true)
+        }
     }
 
     private mutating func reset(_ step: Step) async throws(StepFailure) -> ([UInt8], Duration) {
@@ -200,6 +263,8 @@ public struct ScenarioExecution {
             throw StepFailure(failure: failure("reset failed: \(error)", step), isError: true)
         }
         let elapsed = clock.now - start
+        selectedApplication = nil
+        selectedFile = nil
         transcript.append(
             TranscriptEntry(
                 command: "RESET", response: "ATR " + Hex.encode(atr, separator: " "), duration: elapsed,
@@ -365,10 +430,13 @@ public struct ScenarioExecution {
                 isError: false)
         }
         let data = response.data
+        // Personal data never reaches a report, not even inside a failure message.
+        let personal = lastResponseIsPersonal
+        let shown = personal ? "(\(data.count) bytes of personal data, masked)" : Hex.encode(data, separator: " ")
         if let pattern = expect.data, !pattern.matches(data) {
             throw StepFailure(
                 failure: failure(
-                    "data differs", step, expected: pattern.description, actual: Hex.encode(data, separator: " ")),
+                    "data differs", step, expected: personal ? "(masked)" : pattern.description, actual: shown),
                 isError: false)
         }
         if let (template, prefix) = expect.dataTemplate {
@@ -376,8 +444,9 @@ public struct ScenarioExecution {
             if prefix ? !data.starts(with: wanted) : data != wanted {
                 throw StepFailure(
                     failure: failure(
-                        "data differs", step, expected: Hex.encode(wanted, separator: " ") + (prefix ? " …" : ""),
-                        actual: Hex.encode(data, separator: " ")),
+                        "data differs", step,
+                        expected: personal ? "(masked)" : Hex.encode(wanted, separator: " ") + (prefix ? " …" : ""),
+                        actual: shown),
                     isError: false)
             }
         }
@@ -386,7 +455,8 @@ public struct ScenarioExecution {
             if hexText.range(of: regex, options: .regularExpression) == nil {
                 throw StepFailure(
                     failure: failure(
-                        "data does not match the regular expression", step, expected: regex, actual: hexText),
+                        "data does not match the regular expression", step, expected: regex,
+                        actual: personal ? shown : hexText),
                     isError: false)
             }
         }
@@ -406,10 +476,12 @@ public struct ScenarioExecution {
     private mutating func checkTLV(_ expectation: TLVExpectation, _ data: [UInt8], _ step: Step) throws(StepFailure) {
         let path = expectation.path.map(\.description).joined(separator: "/")
         let location = "\(expectation.location)"
+        let personal = lastResponseIsPersonal
         func fail(_ message: String, expected: String = "", actual: String = "") -> StepFailure {
             StepFailure(
                 failure: ScenarioFailure(
-                    message: "TLV \(path): \(message)", expected: expected, actual: actual, location: location),
+                    message: "TLV \(path): \(message)", expected: personal ? "(masked)" : expected,
+                    actual: personal && !actual.isEmpty ? "(personal data, masked)" : actual, location: location),
                 isError: false)
         }
         guard let (top, _) = try? BERTLV.parseFirst(data) else { throw fail("the data is not BER-TLV") }
