@@ -19,10 +19,10 @@ deps:
 build: deps
 	$(SWIFT) build --product mynaconf
 
-# The main job: the conformance suite on the built-in emulated card, with JUnit and JSON reports in .build/reports.
+# The main job: the conformance suite on the built-in emulated card, with JUnit, JSON and HTML reports in .build/reports.
 # A local OCSP responder (openssl ocsp on loopback) runs alongside for the revocation checks, stopped by PID after.
 run: build
-	scripts/ocsp-responder -- $(BIN) run Scenarios $(if $(filter-out default,$(CARD)),--card $(CARD)) --junit .build/reports/junit.xml --json .build/reports/results.json
+	scripts/ocsp-responder -- $(BIN) run Scenarios $(if $(filter-out default,$(CARD)),--card $(CARD)) --junit .build/reports/junit.xml --json .build/reports/results.json --html .build/reports/report.html
 
 test: deps
 	$(SWIFT) build --build-tests
@@ -33,10 +33,15 @@ install: deps
 	$(SWIFT) build -c release --product mynaconf
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mynaconf/Vectors
 	install -m 0755 .build/release/mynaconf $(DESTDIR)$(PREFIX)/bin/mynaconf
+	install -m 0755 scripts/virtual-reader $(DESTDIR)$(PREFIX)/bin/mynaconf-virtual-reader
+	install -m 0755 ci/start-virtual-card.sh $(DESTDIR)$(PREFIX)/bin/mynaconf-start-virtual-card
 	cp -R Vectors/cards Vectors/keys Vectors/crypto $(DESTDIR)$(PREFIX)/share/mynaconf/Vectors/
+	install -d $(DESTDIR)$(PREFIX)/share/mynaconf/schemas
+	install -m 0644 docs/schemas/*.json $(DESTDIR)$(PREFIX)/share/mynaconf/schemas/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mynaconf
+	rm -f $(DESTDIR)$(PREFIX)/bin/mynaconf-virtual-reader $(DESTDIR)$(PREFIX)/bin/mynaconf-start-virtual-card
 	rm -rf $(DESTDIR)$(PREFIX)/share/mynaconf
 
 clean:
@@ -46,3 +51,6 @@ clean:
 bench: deps
 	$(SWIFT) build -c release --product MynaconfBenchmarks
 	.build/release/MynaconfBenchmarks Vectors/cards/default.yaml
+	$(SWIFT) build -c release --product mynaconf
+	$(SWIFT) build -c release --product VirtualReaderBenchmark
+	scripts/bench-virtual-reader

@@ -47,15 +47,20 @@ let package = Package(
         .target(name: "Scenario", dependencies: ["APDU", "YAMLSource"]),
         .target(name: "Runner", dependencies: ["Scenario", "Transport", "CardCrypto"]),
         .target(name: "Reports", dependencies: ["Runner"]),
+        // Bakes the git commit into the binary for the reports' evidence (Plugins/BuildInfoPlugin).
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .executableTarget(
             name: "mynaconf",
             dependencies: [
                 "APDU", "CardCrypto", "CardEmulator", "Transport", "Scenario", "Runner", "Reports", "CryptoVectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["BuildInfoPlugin"]
         ),
 
         .executableTarget(name: "MynaconfBenchmarks", dependencies: ["APDU", "CardCrypto", "CardEmulator"]),
+        // `make bench`: the virtual reader's round trip (a PC/SC client and a minimal vpcd card of our own).
+        .executableTarget(name: "VirtualReaderBenchmark", dependencies: ["CPCSCLite"]),
 
         .testTarget(name: "APDUTests", dependencies: ["APDU"]),
         .testTarget(
@@ -85,6 +90,12 @@ let package = Package(
         .testTarget(
             name: "CryptoVectorsTests",
             dependencies: ["CryptoVectors", "CardCrypto", "CardEmulator", "Transport", "APDU", "YAMLSource"]
+        ),
+        // Through the real pcscd and vpcd, with clients no one here wrote (OpenSC, pcsc-tools, pyscard, openssl).
+        .testTarget(
+            name: "VirtualReaderTests",
+            dependencies: ["Transport", "CardEmulator", "CardCrypto", "APDU", "Runner", "mynaconf"],
+            exclude: ["Scripts"]
         ),
     ]
 )

@@ -59,7 +59,7 @@ public struct EmulatedCard: Sendable {
         case (false, 0x24): return changeReferenceData(command)
         case (false, 0x84): return getChallenge(command)
         case (false, 0x88): return internalAuthenticate(command)
-        case (false, 0xCA): return ResponseAPDU(statusWord: .referencedDataNotFound)
+        case (false, 0xCA): return getData(command)
         case (true, 0x2A): return computeDigitalSignature(command)
         case (true, 0x32): return changeKey(command)
         default: return ResponseAPDU(statusWord: .instructionNotSupported)

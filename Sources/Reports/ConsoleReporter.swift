@@ -49,6 +49,7 @@ public struct ConsoleReporter: Sendable {
             "Ran \(run.scenarios.count) scenario\(run.scenarios.count == 1 ? "" : "s") in "
                 + "\(Figures.human(run.duration)) on \(Self.clean(target.reader)) "
                 + "(\(Self.clean(card)), mynaconf \(Self.clean(target.harnessVersion)))")
+        lines.append("  " + evidence(run))
         var counts = [paint("\(run.passed) passed", run.passed > 0 ? .green : .none)]
         counts.append(paint("\(run.failed) failed", run.failed > 0 ? .red : .none))
         if run.errors > 0 { counts.append(paint("\(run.errors) error\(run.errors == 1 ? "" : "s")", .red)) }
@@ -84,6 +85,19 @@ public struct ConsoleReporter: Sendable {
                 + (run.skipped > 0 ? ", \(run.skipped) skipped" : ""),
         ]
         write(lines.joined(separator: "\n") + "\n")
+    }
+
+    /// One line of what the report files hold in full: the build, the inputs hashed, and when.
+    private func evidence(_ run: RunResult) -> String {
+        var build = run.target.harnessCommit.map { "commit \(Self.clean(String($0.prefix(12))))" } ?? "commit unknown"
+        if run.target.harnessModified { build += " with uncommitted changes" }
+        let scenarioFiles = run.inputs.filter { $0.kind == .scenario }.count
+        let profiles = run.inputs.filter { $0.kind == .cardProfile }.count
+        var inputs = "\(scenarioFiles) scenario file\(scenarioFiles == 1 ? "" : "s")"
+        if profiles > 0 { inputs += " and \(profiles) card profile\(profiles == 1 ? "" : "s")" }
+        let start = Figures.timestamp(run.startedAt, fractional: false)
+        let end = Figures.timestamp(run.endedAt, fractional: false)
+        return "Evidence: \(build); \(inputs) (SHA-256 in the report files); \(start) to \(end)"
     }
 
     private func details(_ failure: ScenarioFailure, label: String?) -> [String] {

@@ -20,16 +20,30 @@ public enum JSONReport {
             "schemaVersion": .integer(schemaVersion),
             "run": .object([
                 "startedAt": .string(Figures.timestamp(run.startedAt, fractional: true)),
+                "endedAt": .string(Figures.timestamp(run.endedAt, fractional: true)),
                 "durationMs": .milliseconds(run.duration),
                 "interrupted": .bool(run.interrupted),
             ]),
             "target": .object([
                 "reader": .string(run.target.reader),
+                "readerFirmware": .optional(run.target.readerFirmware),
                 "atr": .string(run.target.atr),
                 "cardProfile": .string(run.target.cardProfile),
+                "cards": .array(run.target.cards.map(card)),
                 "harnessVersion": .string(run.target.harnessVersion),
+                "harnessCommit": .optional(run.target.harnessCommit),
+                "harnessModified": .bool(run.target.harnessModified),
                 "realCard": .bool(run.target.isRealCard),
             ]),
+            "inputs": .array(
+                run.inputs.map { input in
+                    .object([
+                        "kind": .string(input.kind.rawValue),
+                        "path": .string(input.path),
+                        "sha256": .string(input.sha256),
+                        "bytes": .integer(input.bytes),
+                    ])
+                }),
             "summary": .object([
                 "total": .integer(run.scenarios.count),
                 "passed": .integer(run.passed),
@@ -38,6 +52,16 @@ public enum JSONReport {
                 "skipped": .integer(run.skipped),
             ]),
             "scenarios": .array(run.scenarios.map(scenario)),
+        ])
+    }
+
+    private static func card(_ card: CardUnderTest) -> JSONValue {
+        .object([
+            "profile": .optional(card.profile),
+            "atr": .string(card.atr),
+            "tokenSerial": .optional(card.tokenSerial),
+            "authenticationCertificateSerial": .optional(card.authenticationCertificateSerial),
+            "authenticationCertificateSHA256": .optional(card.authenticationCertificateSHA256),
         ])
     }
 
@@ -62,6 +86,7 @@ public enum JSONReport {
             "tags": .array(scenario.tags.map(JSONValue.string)),
             "suite": .string(scenario.suite),
             "file": .string(scenario.file),
+            "cardProfile": .optional(scenario.cardProfile),
             "outcome": .string(scenario.outcomeName),
             "durationMs": .milliseconds(scenario.duration),
             "failure": failure,
@@ -107,6 +132,9 @@ indirect enum JSONValue: Sendable, Equatable {
     case object([String: JSONValue])
 
     static func milliseconds(_ d: Duration) -> JSONValue { .number(Figures.milliseconds(d)) }
+
+    /// A string, or `null` when there is none.
+    static func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
 
     func rendered(indent: Int = 0) -> String {
         let inner = String(repeating: "  ", count: indent + 1)

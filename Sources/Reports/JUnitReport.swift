@@ -1,9 +1,9 @@
 import Foundation
 import Runner
 
-/// JUnit XML, the report CI systems gate on. One test case per scenario, its class name the suite (the scenario's
-/// folder under `Scenarios/`); the target (reader, ATR, card profile, harness version) as suite properties, since
-/// neither schema allows properties inside a test case. Checked against Jenkins' junit-10.xsd (one file) and Maven
+/// JUnit XML, the report CI systems gate on. One test case per scenario, named by the scenario's ID and classed by
+/// its suite (the scenario's folder under `Scenarios/`); the target and the run's evidence (harness commit, reader,
+/// cards, input digests) as suite properties, since neither schema allows properties inside a test case. Checked against Jenkins' junit-10.xsd (one file) and Maven
 /// Surefire's strict surefire-3.0.xsd (one file per suite), and read with junitparser, in the tests.
 public enum JUnitReport {
     /// The suite a run with no scenarios reports, so its properties (target, interruption) are still there.
@@ -61,17 +61,40 @@ public enum JUnitReport {
         run.scenarios.isEmpty ? [(emptyRunSuite, [])] : run.suites
     }
 
-    /// The run's target and state, the same on every suite.
+    /// The run's target, its evidence and its state, the same on every suite. Names are fixed, so two runs' reports
+    /// compare property by property; a value that is not known is written `unknown`, never left out.
     static func properties(of run: RunResult) -> [(String, String)] {
-        [
-            ("harness.version", run.target.harnessVersion),
-            ("reader", run.target.reader),
-            ("card.atr", run.target.atr),
-            ("card.profile", run.target.cardProfile),
-            ("card.real", run.target.isRealCard ? "true" : "false"),
+        let target = run.target
+        var properties = [
+            ("harness.version", target.harnessVersion),
+            ("harness.commit", target.harnessCommit ?? "unknown"),
+            ("harness.modified", target.harnessModified ? "true" : "false"),
+            ("reader", target.reader),
+            ("reader.firmware", target.readerFirmware ?? "unknown"),
+            ("card.atr", target.atr),
+            ("card.profile", target.cardProfile),
+            ("card.real", target.isRealCard ? "true" : "false"),
+        ]
+        for (index, card) in target.cards.enumerated() {
+            let prefix = "card.\(index + 1)."
+            properties += [
+                (prefix + "profile", card.profile ?? "real card"),
+                (prefix + "atr", card.atr),
+                (prefix + "token-serial", card.tokenSerial ?? "unknown"),
+                (prefix + "auth-certificate.serial", card.authenticationCertificateSerial ?? "unknown"),
+                (prefix + "auth-certificate.sha256", card.authenticationCertificateSHA256 ?? "unknown"),
+            ]
+        }
+        properties += [
             ("run.started", Figures.timestamp(run.startedAt, fractional: false)),
+            ("run.ended", Figures.timestamp(run.endedAt, fractional: false)),
             ("run.interrupted", run.interrupted ? "true" : "false"),
         ]
+        // One property per input, named by its path, so two runs compare file by file.
+        for input in run.inputs {
+            properties.append(("sha256:" + input.path, input.sha256))
+        }
+        return properties
     }
 
     private static func write(
@@ -140,8 +163,10 @@ public enum JUnitReport {
     static func systemOut(_ scenario: ScenarioResult) -> String {
         var lines = [
             "scenario: \(scenario.id)",
+            "title: \(scenario.title)",
             "file: \(scenario.file)",
         ]
+        if let profile = scenario.cardProfile { lines.append("card profile: \(profile)") }
         if !scenario.requirements.isEmpty {
             lines.append("requirements: " + scenario.requirements.joined(separator: ", "))
         }

@@ -1,5 +1,6 @@
-// Reports: renders the Runner's results as JUnit XML, JSON, and console progress and summary, and writes report
-// files atomically. It reads results only; it never talks to a card, and it adds nothing that could carry a PIN.
+// Reports: renders the Runner's results as JUnit XML, JSON, a self-contained HTML page, and console progress and
+// summary, and writes report files atomically. It reads results only; it never talks to a card, and it adds nothing
+// that could carry a PIN.
 import Foundation
 import Runner
 
@@ -68,12 +69,10 @@ enum Figures {
 }
 
 extension ScenarioResult {
-    /// The JUnit test name: requirement IDs in brackets, then the title, e.g.
-    /// `[JPKI-PIN-02] The auth PIN blocks after three wrong tries`. A scenario without requirements shows its ID.
-    public var testName: String {
-        let tags = requirements.isEmpty ? id : requirements.joined(separator: ", ")
-        return "[\(tags)] \(title)"
-    }
+    /// The JUnit test name: the scenario's ID, which lint keeps unique. It stays the same when the title, the
+    /// requirements, the steps or the file's name change, so CI can follow one test across versions; the title is
+    /// in `<system-out>`.
+    public var testName: String { id }
 
     /// The outcome as one word, the same in every report: `passed`, `failed`, `skipped`, `error`.
     public var outcomeName: String {

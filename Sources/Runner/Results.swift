@@ -1,23 +1,34 @@
 import Foundation
 
-/// What a run produced: the target it ran against and one result per scenario, in the order they ran.
-/// Reports render exactly this; nothing here knows how it will be shown.
+/// What a run produced: the target it ran against and one result per scenario, in the order they ran, with the
+/// evidence a certifier files with it (which build, which inputs, when). Reports render exactly this; nothing here
+/// knows how it will be shown.
 public struct RunResult: Sendable, Hashable {
     public var target: TargetInfo
     public var startedAt: Date
+    /// When the run ended, by the wall clock; with `startedAt`, when the card was tested.
+    public var endedAt: Date
+    /// Measured on the monotonic clock, so a clock step during the run does not change it.
     public var duration: Duration
     public var scenarios: [ScenarioResult]
     /// True when the run was interrupted (SIGINT) before every scenario ran; the report says so.
     public var interrupted: Bool
+    /// Every scenario file and card profile the run used, with its SHA-256, in the order first used.
+    public var inputs: [InputFile]
 
+    /// Without `endedAt`, the run is taken to have ended `duration` after it started.
     public init(
-        target: TargetInfo, startedAt: Date, duration: Duration, scenarios: [ScenarioResult], interrupted: Bool = false
+        target: TargetInfo, startedAt: Date, duration: Duration, scenarios: [ScenarioResult], interrupted: Bool = false,
+        endedAt: Date? = nil, inputs: [InputFile] = []
     ) {
         self.target = target
         self.startedAt = startedAt
+        let (seconds, attoseconds) = duration.components
+        self.endedAt = endedAt ?? startedAt.addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
         self.duration = duration
         self.scenarios = scenarios
         self.interrupted = interrupted
+        self.inputs = inputs
     }
 
     public var passed: Int { scenarios.filter { $0.outcome == .passed }.count }
@@ -26,24 +37,90 @@ public struct RunResult: Sendable, Hashable {
     public var skipped: Int { scenarios.filter { if case .skipped = $0.outcome { true } else { false } }.count }
 }
 
-/// The card and reader a run talked to, shown as suite-level properties in JUnit.
+/// The card and reader a run talked to, and the harness that talked to them; suite-level properties in JUnit.
 public struct TargetInfo: Sendable, Hashable {
     /// "mynaconf built-in emulator" or the PC/SC reader name.
     public var reader: String
+    /// The reader's firmware version (from its CCID descriptor); nil where there is none to read, as on the
+    /// built-in emulator.
+    public var readerFirmware: String?
     /// The ATR as upper-case hex with spaces.
     public var atr: String
     /// The card profile's name (emulator) or "real card".
     public var cardProfile: String
+    /// Each card the run used: one for a real card, one per card profile on the emulator.
+    public var cards: [CardUnderTest]
     public var harnessVersion: String
+    /// The git commit the harness was built from (full hash); nil when it was built outside a git checkout.
+    public var harnessCommit: String?
+    /// True when the sources (Package.swift, Sources/, Plugins/) had uncommitted changes at build time: the commit
+    /// alone does not say what ran.
+    public var harnessModified: Bool
     /// True when the card is a real card (personal data rules apply in later issues).
     public var isRealCard: Bool
 
-    public init(reader: String, atr: String, cardProfile: String, harnessVersion: String, isRealCard: Bool) {
+    public init(
+        reader: String, atr: String, cardProfile: String, harnessVersion: String, isRealCard: Bool,
+        harnessCommit: String? = nil, harnessModified: Bool = false, readerFirmware: String? = nil,
+        cards: [CardUnderTest] = []
+    ) {
         self.reader = reader
+        self.readerFirmware = readerFirmware
         self.atr = atr
         self.cardProfile = cardProfile
+        self.cards = cards
         self.harnessVersion = harnessVersion
+        self.harnessCommit = harnessCommit
+        self.harnessModified = harnessModified
         self.isRealCard = isRealCard
+    }
+}
+
+/// A card the run tested, as the reports record it: enough to tell it from any other card, and nothing personal.
+/// (`CardIdentity` is what pins a real card during the run; this is what the evidence keeps.)
+public struct CardUnderTest: Sendable, Hashable {
+    /// The emulator's card profile; nil for a real card.
+    public var profile: String?
+    /// The ATR as upper-case hex with spaces.
+    public var atr: String
+    /// The JPKI token serial (EF 0006), when readable.
+    public var tokenSerial: String?
+    /// The user-authentication certificate's serial number, upper-case hex with spaces, when readable.
+    public var authenticationCertificateSerial: String?
+    /// SHA-256 of the user-authentication certificate (lower-case hex): it pins the card's key pair.
+    public var authenticationCertificateSHA256: String?
+
+    public init(
+        profile: String?, atr: String, tokenSerial: String? = nil, authenticationCertificateSerial: String? = nil,
+        authenticationCertificateSHA256: String? = nil
+    ) {
+        self.profile = profile
+        self.atr = atr
+        self.tokenSerial = tokenSerial
+        self.authenticationCertificateSerial = authenticationCertificateSerial
+        self.authenticationCertificateSHA256 = authenticationCertificateSHA256
+    }
+}
+
+/// A file the run read, with the digest of the bytes read, so a report proves which inputs produced it.
+public struct InputFile: Sendable, Hashable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case scenario
+        case cardProfile = "card-profile"
+    }
+
+    public var kind: Kind
+    /// The path as given on the command line (scenarios) or as found (card profiles).
+    public var path: String
+    /// SHA-256 of the file's bytes, lower-case hex.
+    public var sha256: String
+    public var bytes: Int
+
+    public init(kind: Kind, path: String, sha256: String, bytes: Int) {
+        self.kind = kind
+        self.path = path
+        self.sha256 = sha256
+        self.bytes = bytes
     }
 }
 
@@ -63,10 +140,13 @@ public struct ScenarioResult: Sendable, Hashable {
     public var transcript: [TranscriptEntry]
     /// Timings of steps that carry a budget or are repeated.
     public var timings: [StepTiming]
+    /// The card profile the scenario ran on (emulator); nil on a real card.
+    public var cardProfile: String?
 
     public init(
         id: String, title: String, requirements: [String], tags: [String], suite: String, file: String,
-        outcome: Outcome, duration: Duration, transcript: [TranscriptEntry], timings: [StepTiming]
+        outcome: Outcome, duration: Duration, transcript: [TranscriptEntry], timings: [StepTiming],
+        cardProfile: String? = nil
     ) {
         self.id = id
         self.title = title
@@ -78,6 +158,7 @@ public struct ScenarioResult: Sendable, Hashable {
         self.duration = duration
         self.transcript = transcript
         self.timings = timings
+        self.cardProfile = cardProfile
     }
 }
 

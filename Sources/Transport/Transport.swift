@@ -1,6 +1,6 @@
 // Transport: how command APDUs reach a card — the `CardChannel` protocol, the in-process `EmulatedChannel`,
-// PC/SC readers through libpcsclite (real readers and the virtual one), and USB CCID reader discovery (libusb).
-// It moves bytes; it does not judge them.
+// PC/SC readers through libpcsclite (`PCSCChannel`), the emulated card served to pcscd through vsmartcard's vpcd
+// (`VPCDCardServer`), and USB CCID reader descriptors (libusb). It moves bytes; it does not judge them.
 import APDU
 
 /// One card behind one reader. Raw bytes go in and out, so a test can send anything, well-formed or not.
@@ -30,6 +30,9 @@ extension CardChannel {
 public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Kind: Hashable, Sendable {
         case noService, noReaders, noCard, cardRemoved, readerUnavailable, timeout, protocolError, malformedResponse
+        /// Another program reset the card; `cancelled`: a wait was cancelled; `notEmulated`: an emulator-only
+        /// command reached a card that is not mynaconf's emulator.
+        case cardReset, cancelled, notEmulated
         case other
     }
 

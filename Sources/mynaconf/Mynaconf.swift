@@ -12,11 +12,15 @@ struct Mynaconf: AsyncParsableCommand {
             Exit codes: 0 success, 1 checks failed, 2 usage or input error, 3 environment error \
             (no pcscd, no reader, no card).
             """,
-        version: "0.1.0",
+        version: "\(harnessVersion) (commit \(BuildInfo.commit ?? "unknown")\(BuildInfo.modified ? ", modified" : ""))",
         subcommands: [
             RunCommand.self, LintCommand.self, SelfTestCommand.self, ReadersCommand.self, VectorsCommand.self,
+            EmulateCommand.self,
         ]
     )
+
+    /// The release; reports also carry the git commit the binary was built from (`BuildInfo`, made at build time).
+    static let harnessVersion = "0.1.0"
 
     /// Runs the command and exits with the project's codes; ArgumentParser's own usage errors (64) become 2.
     static func main() async {

@@ -73,6 +73,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("json"), help: "Write the results as JSON (docs/reports.md has the schema).")
     var jsonFile: String?
 
+    @Option(
+        name: .customLong("html"),
+        help: "Write one self-contained HTML page: evidence, results by requirement, failures, timing plots.")
+    var htmlFile: String?
+
     @Option(help: "Run shard K of N (1-based), e.g. 2/4.")
     var shard: String?
 
@@ -123,6 +128,25 @@ struct RunCommand: AsyncParsableCommand {
                 "no scenario matched \(paths.joined(separator: " "))\(tags.map { " with --tags '\($0)'" } ?? "")")
         }
 
+        // Every profile the run needs is loaded, and every input hashed, before the first scenario: a problem with
+        // either stops the run before it starts, and the digests are of the bytes just parsed. A real card (or the
+        // emulator rehearsing one) is the one card the run uses; scenarios for other profiles are skipped there.
+        var profiles: [String: CardProfile] = [defaultProfile.name: defaultProfile]
+        var profileOrder: [String] = asRealCard ? [defaultProfile.name] : []
+        for scenario in scenarios where !asRealCard {
+            let name = card ?? scenario.card ?? "default"
+            if profiles[name] == nil { profiles[name] = try ScenarioSupport.profile(name) }
+            if !profileOrder.contains(name) { profileOrder.append(name) }
+        }
+        var inputs: [InputFile] = []
+        for file in scenarios.map(\.file) where !inputs.contains(where: { $0.path == file }) {
+            inputs.append(try Evidence.input(.scenario, path: file))
+        }
+        for name in profileOrder {
+            guard let path = profiles[name]?.sourcePath, !inputs.contains(where: { $0.path == path }) else { continue }
+            inputs.append(try Evidence.input(.cardProfile, path: path))
+        }
+
         let interruption = Interruption()
         interruption.install()
         var interruptedByCardChange = false
@@ -134,11 +158,11 @@ struct RunCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var results: [ScenarioResult] = []
-        var profiles: [String: CardProfile] = [defaultProfile.name: defaultProfile]
         var target = TargetInfo(
             reader: "mynaconf built-in emulator", atr: Hex.encode(defaultProfile.atr, separator: " "),
-            cardProfile: card ?? "per scenario (default: default)", harnessVersion: Mynaconf.configuration.version,
-            isRealCard: false)
+            cardProfile: card ?? "per scenario (default: default)", harnessVersion: Mynaconf.harnessVersion,
+            isRealCard: false, harnessCommit: BuildInfo.commit, harnessModified: BuildInfo.modified,
+            cards: profileOrder.compactMap { profiles[$0] }.map(Evidence.card(madeFrom:)))
         if card != nil { target.cardProfile = defaultProfile.name }
 
         // A real card (or the emulator treated as one) is one card for the whole run: its state carries over, its
@@ -156,8 +180,16 @@ struct RunCommand: AsyncParsableCommand {
         }
         var identity: CardIdentity?
         if let persistent, policy != nil {
-            _ = try? await persistent.reset()
+            let atr = (try? await persistent.reset()) ?? []
             identity = await CardIdentity.read(from: persistent)
+            // What the reports keep of a real card is what was read from it, not what a profile says.
+            target.atr = Hex.encode(atr, separator: " ")
+            target.cards = [
+                CardUnderTest(
+                    profile: nil, atr: target.atr,
+                    authenticationCertificateSerial: identity.flatMap { try? Hex.decode($0.certificateSerial) }
+                        .map { Hex.encode($0, separator: " ") })
+            ]
         }
         runLoop: for _ in 0..<`repeat` {
             for scenario in scenarios {
@@ -171,6 +203,7 @@ struct RunCommand: AsyncParsableCommand {
                 let channel: any CardChannel
                 let variables: VariableStore
                 let asOf: CalendarDate
+                var profileName: String?
                 if let persistent {
                     channel = persistent
                     variables = RealCardPolicy.variables(environment: environment)
@@ -181,29 +214,24 @@ struct RunCommand: AsyncParsableCommand {
                         break runLoop
                     }
                 } else {
-                    let name = card ?? scenario.card ?? "default"
-                    let profile: CardProfile
-                    if let cached = profiles[name] {
-                        profile = cached
-                    } else {
-                        profile = try ScenarioSupport.profile(name)
-                        profiles[name] = profile
-                    }
+                    guard let profile = profiles[card ?? scenario.card ?? "default"] else { continue }
                     channel = EmulatedChannel(card: EmulatedCard(profile: profile))
                     variables = ScenarioSupport.variables(for: profile)
                     asOf = profile.asOf
+                    profileName = profile.name
                 }
                 var execution = ScenarioExecution(
                     channel: channel, variables: variables, asOf: asOf, realCard: policy,
                     isCancelled: { interruption.happened })
-                let result = await execution.run(scenario)
+                var result = await execution.run(scenario)
+                result.cardProfile = profileName
                 results.append(result)
                 console.scenarioFinished(result)
             }
         }
         let run = RunResult(
             target: target, startedAt: startedAt, duration: clock.now - start, scenarios: results,
-            interrupted: interruption.happened || interruptedByCardChange)
+            interrupted: interruption.happened || interruptedByCardChange, endedAt: Date(), inputs: inputs)
         try writeReports(run)
         console.summary(run)
         if interruptedByCardChange, let identity {
@@ -227,9 +255,42 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
             if let jsonFile { try ReportFile.writeAtomically(JSONReport.render(run), to: jsonFile) }
+            if let htmlFile { try ReportFile.writeAtomically(HTMLReport.render(run), to: htmlFile) }
         } catch {
             throw Failure.environment("cannot write a report: \(error)")
         }
+    }
+}
+
+/// What a report needs to prove which inputs and which card produced it.
+enum Evidence {
+    /// The file's SHA-256 and size; a file that cannot be read now, just after it was parsed, is an environment
+    /// problem (exit 3), not something to leave out of the evidence.
+    static func input(_ kind: InputFile.Kind, path: String) throws -> InputFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure.environment("\(path): cannot read the file again to record its SHA-256")
+        }
+        let bytes = [UInt8](data)
+        // A profile found by name has an absolute path; under the working directory it is shown relative to it,
+        // as scenario paths are, so reports from two checkouts compare.
+        let directory = FileManager.default.currentDirectoryPath + "/"
+        let shown = path.hasPrefix(directory) ? String(path.dropFirst(directory.count)) : path
+        return InputFile(
+            kind: kind, path: shown, sha256: Hex.encode(HashAlgorithm.sha256.hash(bytes)).lowercased(),
+            bytes: bytes.count)
+    }
+
+    /// An emulated card as its profile makes it: the token serial of EF 0006, and the serial and digest of the
+    /// user-authentication certificate of EF 000A.
+    static func card(madeFrom profile: CardProfile) -> CardUnderTest {
+        let certificate = profile.jpki.authenticationCertificate
+        let serial = (try? CertificateSummary(derEncoded: certificate)).map {
+            Hex.encode($0.serialNumber, separator: " ")
+        }
+        return CardUnderTest(
+            profile: profile.name, atr: Hex.encode(profile.atr, separator: " "), tokenSerial: profile.jpki.tokenSerial,
+            authenticationCertificateSerial: serial,
+            authenticationCertificateSHA256: Hex.encode(HashAlgorithm.sha256.hash(certificate)).lowercased())
     }
 }
 

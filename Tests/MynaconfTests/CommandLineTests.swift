@@ -230,6 +230,25 @@ struct RunCommandTests {
     }
 }
 
+/// A tool's standard output; a failing tool fails the test with what it said.
+func tool(_ path: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw CocoaError(
+            .executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(path) exited \(process.terminationStatus)"])
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
 @Suite("Reports from the command line", .serialized)
 struct ReportCommandLineTests {
     @Test("--junit, --junit-dir and --json are written, and no PIN is in any of them")
@@ -248,6 +267,63 @@ struct ReportCommandLineTests {
             // 1234 and ABC123 as the APDU bytes would show them.
             #expect(!text.contains("31 32 33 34") && !text.contains("41 42 43 31 32 33"), "\(file) holds a PIN")
         }
+    }
+
+    @Test("--html writes the page; every report carries the commit and each input's SHA-256 as sha256sum computes it")
+    func evidence() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evidence-\(UUID().uuidString)")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let scenarios = ["Scenarios/jpki/sign-authentication-key.yaml", "Scenarios/jpki/retry-counters.yaml"]
+        let result = try run(
+            ["run"] + scenarios + [
+                "--html", "\(directory)/report.html", "--json", "\(directory)/results.json", "--junit",
+                "\(directory)/junit.xml",
+            ])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("Evidence: commit "))
+
+        // The independent digest: coreutils' sha256sum over the same files, listed in the order they ran (by id).
+        let files = scenarios.reversed() + ["Vectors/cards/default.yaml"]
+        let sums = try tool("/usr/bin/sha256sum", files)
+        let expected = Dictionary(
+            uniqueKeysWithValues: sums.split(separator: "\n").map { line in
+                let parts = line.split(separator: " ", maxSplits: 1)
+                return (String(parts[1].drop { $0 == " " || $0 == "*" }), String(parts[0]))
+            })
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/results.json")))
+                as? [String: Any])
+        let inputs = try #require(json["inputs"] as? [[String: Any]])
+        #expect(inputs.map { $0["path"] as? String } == files)
+        #expect(inputs.map { $0["kind"] as? String } == ["scenario", "scenario", "card-profile"])
+        for input in inputs {
+            let path = input["path"] as? String ?? ""
+            #expect(input["sha256"] as? String == expected[path], "\(path)")
+        }
+        let target = try #require(json["target"] as? [String: Any])
+        let cards = try #require(target["cards"] as? [[String: Any]])
+        #expect(cards.count == 1 && cards.first?["tokenSerial"] as? String == "0000000020500003")
+        #expect(cards.first?["authenticationCertificateSerial"] as? String == "01 2D 57 CA")
+        let scenarioResults = try #require(json["scenarios"] as? [[String: Any]])
+        #expect(scenarioResults.allSatisfy { $0["cardProfile"] as? String == "default" })
+
+        // The commit baked in at build time is the checkout's, when the checkout is a git repository.
+        if let head = try? tool("/usr/bin/git", ["-C", repositoryRoot, "rev-parse", "HEAD"]) {
+            let commit = head.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(
+                target["harnessCommit"] as? String == commit,
+                "the binary was built from another commit than HEAD: rebuild (swift build) and test again")
+            let junit = try String(contentsOfFile: "\(directory)/junit.xml", encoding: .utf8)
+            #expect(junit.contains("<property name=\"harness.commit\" value=\"\(commit)\"/>"))
+            #expect(try run(["--version"]).stdout.contains("commit \(commit)"))
+        }
+
+        let html = try String(contentsOfFile: "\(directory)/report.html", encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.components(separatedBy: "<svg class=\"timing-plot\"").count - 1 == 1)
+        for (path, digest) in expected { #expect(html.contains(digest), "\(path)") }
+        #expect(!html.contains("31 32 33 34"), "the page holds the PIN")
     }
 
     @Test("SIGINT ends the run after the current step and still writes valid reports")

@@ -19,10 +19,36 @@ let hostile =
 
 let fixtureTarget = TargetInfo(
     reader: "Virtual PCD 00 00", atr: "3B E0 00 FF 81 31 FE 45 14", cardProfile: "default",
-    harnessVersion: "0.1.0", isRealCard: false)
+    harnessVersion: "0.1.0", isRealCard: false, harnessCommit: "0123456789abcdef0123456789abcdef01234567",
+    harnessModified: true, readerFirmware: "1.10",
+    cards: [
+        CardUnderTest(
+            profile: "default", atr: "3B E0 00 FF 81 31 FE 45 14", tokenSerial: "0000000020500003",
+            authenticationCertificateSerial: "01 2D 57 CA",
+            authenticationCertificateSHA256: "a13c4524831bed9dad23d62dcc7f386439da75147234a0897cfcabe26583e0c8")
+    ])
 
 /// 2025-04-01T09:30:00.125Z.
 let fixtureStart = Date(timeIntervalSince1970: 1_743_499_800.125)
+
+/// 2025-04-01T09:30:01.375Z: measured on the wall clock, not start + duration.
+let fixtureEnd = Date(timeIntervalSince1970: 1_743_499_801.375)
+
+/// The files the fixture run read; one path carries markup, as a file name may.
+let fixtureInputs = [
+    InputFile(
+        kind: .scenario, path: "Scenarios/jpki/sign.yaml",
+        sha256: "934d1911b54851866bbd1fc7c42ad407868e6dd0857bb8191715035e9ebbae13", bytes: 769),
+    InputFile(
+        kind: .scenario, path: "Scenarios/jpki/pin-lockout.yaml",
+        sha256: "de7bf88cff27ab2f687c33de5a6d8c37b8e71c63cee14dccad819c667bcd0b96", bytes: 1203),
+    InputFile(
+        kind: .scenario, path: "Scenarios/jpki/<hostile> & \"quoted\".yaml",
+        sha256: "a9646b630d18de6b8154765af78db4943df829cc246cd54373b340ba052c40f6", bytes: 757),
+    InputFile(
+        kind: .cardProfile, path: "Vectors/cards/default.yaml",
+        sha256: "1c6fc2379d19bcd29ff0bb11b44f74be426d71e86297a4987da798e043b1495d", bytes: 1397),
+]
 
 /// A run with every outcome, two suites plus one whose name needs a safe file name, a transcript (with one
 /// credential the Runner failed to mask), timings within and over budget, and hostile strings.
@@ -96,17 +122,32 @@ let fixtureRun: RunResult = {
         duration: .seconds(1) + .milliseconds(2), transcript: [], timings: [])
     return RunResult(
         target: fixtureTarget, startedAt: fixtureStart, duration: .milliseconds(1_234) + .microseconds(567),
-        scenarios: [passed, failed, hostileFailure, skipped, error])
+        scenarios: [passed, failed, hostileFailure, skipped, error].map { scenario in
+            var scenario = scenario
+            scenario.cardProfile = "default"
+            return scenario
+        }, endedAt: fixtureEnd, inputs: fixtureInputs)
+}()
+
+/// The fixture's scenarios run twice (`--repeat 2`), the second time with the lockout passing: the HTML report
+/// merges each timed step's samples and marks the flaky scenario once per run.
+let repeatedRun: RunResult = {
+    var second = fixtureRun.scenarios
+    second[1].outcome = .passed
+    return RunResult(
+        target: fixtureTarget, startedAt: fixtureStart, duration: .seconds(2), scenarios: fixtureRun.scenarios + second,
+        endedAt: fixtureEnd, inputs: fixtureInputs)
 }()
 
 /// A run stopped by SIGINT before any scenario finished.
 let emptyInterruptedRun = RunResult(
-    target: fixtureTarget, startedAt: fixtureStart, duration: .milliseconds(3), scenarios: [], interrupted: true)
+    target: fixtureTarget, startedAt: fixtureStart, duration: .milliseconds(3), scenarios: [], interrupted: true,
+    inputs: fixtureInputs)
 
 /// The fixture's first two scenarios, then SIGINT.
 let interruptedRun = RunResult(
     target: fixtureTarget, startedAt: fixtureStart, duration: .milliseconds(40),
-    scenarios: Array(fixtureRun.scenarios.prefix(2)), interrupted: true)
+    scenarios: Array(fixtureRun.scenarios.prefix(2)), interrupted: true, inputs: fixtureInputs)
 
 // MARK: Files and tools
 

@@ -82,6 +82,12 @@ struct GoldenTests {
         try expectGolden(JSONReport.render(fixtureRun), "report.json")
     }
 
+    @Test("HTML: matches Golden/report.html (open it in a browser to review a change)")
+    func html() throws {
+        try expectGolden(HTMLReport.render(fixtureRun), "report.html")
+        try expectGolden(HTMLReport.render(repeatedRun), "repeated/report.html")
+    }
+
     @Test("Console without colour: matches Golden/console.txt")
     func console() throws {
         try expectGolden(consoleOutput(fixtureRun, colour: false), "console.txt")
@@ -97,11 +103,13 @@ struct GoldenTests {
         try expectGolden(JUnitReport.render(interruptedRun), "interrupted/junit.xml")
         try expectGolden(JSONReport.render(interruptedRun), "interrupted/report.json")
         try expectGolden(consoleOutput(interruptedRun, colour: false), "interrupted/console.txt")
+        try expectGolden(HTMLReport.render(interruptedRun), "interrupted/report.html")
         try expectGolden(JUnitReport.render(emptyInterruptedRun), "empty/junit.xml")
         for (suite, document) in JUnitReport.renderPerSuite(emptyInterruptedRun) {
             try expectGolden(document, "empty/" + JUnitReport.fileName(forSuite: suite))
         }
         try expectGolden(JSONReport.render(emptyInterruptedRun), "empty/report.json")
         try expectGolden(consoleOutput(emptyInterruptedRun, colour: false), "empty/console.txt")
+        try expectGolden(HTMLReport.render(emptyInterruptedRun), "empty/report.html")
     }
 }

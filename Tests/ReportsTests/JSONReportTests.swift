@@ -42,14 +42,19 @@ struct JSONReportTests {
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
-    @Test("The schema check can fail: a missing summary and an unknown outcome are refused")
+    @Test("The schema check can fail: a missing summary, an unknown outcome, a bad digest or commit are refused")
     func schemaCheckCanFail() throws {
         let rendered = JSONReport.render(fixtureRun)
         let withoutSummary = rendered.replacingOccurrences(of: "\"summary\"", with: "\"summery\"")
         let unknownOutcome = rendered.replacingOccurrences(
             of: "\"outcome\": \"skipped\"", with: "\"outcome\": \"todo\"")
+        // The evidence is checked too: a digest that is not SHA-256 hex, a commit that is not a git hash.
+        let badDigest = rendered.replacingOccurrences(of: fixtureInputs[0].sha256, with: "not-a-digest")
+        let badCommit = rendered.replacingOccurrences(
+            of: "0123456789abcdef0123456789abcdef01234567", with: "main")
         #expect(withoutSummary != rendered && unknownOutcome != rendered)
-        for document in [withoutSummary, unknownOutcome] {
+        #expect(badDigest != rendered && badCommit != rendered)
+        for document in [withoutSummary, unknownOutcome, badDigest, badCommit] {
             let result = try validateJSON([document])
             #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
         }
@@ -72,6 +77,15 @@ struct JSONReportTests {
         #expect(failure["actual"] == "got \(hostile)")
         let run = try #require(object["run"] as? [String: Any])
         #expect(run["startedAt"] as? String == "2025-04-01T09:30:00.125Z")
+        #expect(run["endedAt"] as? String == "2025-04-01T09:30:01.375Z")
+        let target = try #require(object["target"] as? [String: Any])
+        #expect(target["harnessCommit"] as? String == "0123456789abcdef0123456789abcdef01234567")
+        #expect(target["harnessModified"] as? Bool == true)
+        #expect(target["readerFirmware"] as? String == "1.10")
+        let inputs = try #require(object["inputs"] as? [[String: Any]])
+        #expect(inputs.map { $0["path"] as? String } == fixtureInputs.map(\.path))
+        #expect(inputs.map { $0["sha256"] as? String } == fixtureInputs.map(\.sha256))
+        #expect(inputs.map { $0["kind"] as? String } == ["scenario", "scenario", "scenario", "card-profile"])
         #expect(run["interrupted"] as? Bool == false)
     }
 

@@ -207,14 +207,26 @@ struct JUnitConsumerTests {
             for suite in suites {
                 #expect(
                     suite.properties == [
-                        "harness.version": "0.1.0", "reader": "Virtual PCD 00 00",
+                        "harness.version": "0.1.0", "harness.commit": "0123456789abcdef0123456789abcdef01234567",
+                        "harness.modified": "true", "reader": "Virtual PCD 00 00", "reader.firmware": "1.10",
                         "card.atr": "3B E0 00 FF 81 31 FE 45 14", "card.profile": "default", "card.real": "false",
-                        "run.started": "2025-04-01T09:30:00Z", "run.interrupted": "false",
+                        "card.1.profile": "default", "card.1.atr": "3B E0 00 FF 81 31 FE 45 14",
+                        "card.1.token-serial": "0000000020500003", "card.1.auth-certificate.serial": "01 2D 57 CA",
+                        "card.1.auth-certificate.sha256":
+                            "a13c4524831bed9dad23d62dcc7f386439da75147234a0897cfcabe26583e0c8",
+                        "run.started": "2025-04-01T09:30:00Z", "run.ended": "2025-04-01T09:30:01Z",
+                        "run.interrupted": "false",
+                        "sha256:Scenarios/jpki/sign.yaml": fixtureInputs[0].sha256,
+                        "sha256:Scenarios/jpki/pin-lockout.yaml": fixtureInputs[1].sha256,
+                        "sha256:Scenarios/jpki/<hostile> & \"quoted\".yaml": fixtureInputs[2].sha256,
+                        "sha256:Vectors/cards/default.yaml": fixtureInputs[3].sha256,
                     ])
             }
         }
-        // The hostile title really is in there: CR, CR LF and TAB survived attribute normalisation.
-        let hostileName = try junitparser([reports.single]).flatMap(\.names).first { $0.contains("Hostile") }
+        // The hostile message really is in there: CR, CR LF and TAB survived attribute normalisation.
+        let hostileName = try junitparser([reports.single]).flatMap(\.messages).compactMap { $0 }.first {
+            $0.contains("message NUL")
+        }
         #expect(hostileName?.contains("CR[\r] CRLF[\r\n] TAB[\t]") == true)
         #expect(hostileName?.contains("NUL[\\u{0}] ESC[\\u{1B}[31m]") == true)
         #expect(hostileName?.contains("U+FFFE[\\u{FFFE}] U+FFFF[\\u{FFFF}]") == true)

@@ -19,6 +19,10 @@ public struct CardProfile: Sendable {
     /// The text, visual, juki and common APs and the deliberate faults (docs/card-profiles.md).
     public var chip = ChipContent()
     public var behaviour: CardBehaviour
+    /// How long the real card takes per command; used by `mynaconf emulate --speed real`.
+    public var timing = CardTiming.default
+    /// The radio identity a contactless reader reports (the PUPI).
+    public var contactless = ContactlessSetting(pupi: .random)
 
     /// The applications on the chip as the card is made from this profile: change a field above (a key, a
     /// counter) and a card made afterwards carries the change.
@@ -40,6 +44,7 @@ public struct CardProfile: Sendable {
         self.pins = pins
         self.jpki = jpki
         self.behaviour = behaviour
+        self.contactless = .derived(fromProfileName: name)
     }
 
     /// The contact ATR of the My Number card, the one OpenSC's jpki driver matches.

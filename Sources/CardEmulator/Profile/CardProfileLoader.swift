@@ -32,7 +32,7 @@ struct ProfileReader {
 
     func read() throws(Diagnostic) -> CardProfile {
         let root = try file.root.mapping(allowing: [
-            "profile", "description", "as_of", "atr", "holder", "pins", "jpki", "behaviour",
+            "profile", "description", "as_of", "atr", "holder", "pins", "jpki", "behaviour", "timing", "contactless",
             "card_issuer", "text_ap", "visual_ap", "juki_ap", "common_ap", "faults", "revocation",
         ])
         let name = try root.required("profile").string()
@@ -40,7 +40,13 @@ struct ProfileReader {
         let holder = try readHolder(root.required("holder"))
         let pins = try readPINs(root.required("pins"))
         var atr = CardProfile.contactATR
-        if let node = root["atr"] { atr = try hex(node) }
+        if let node = root["atr"] {
+            atr = try hex(node)
+            // ISO/IEC 7816-3: TS is 3B or 3F, and an ATR has at most 33 bytes (a reader refuses longer ones).
+            guard (2...33).contains(atr.count), atr[0] == 0x3B || atr[0] == 0x3F else {
+                throw node.error("an ATR is 2 to 33 bytes starting with 3B or 3F; found \(atr.count) byte(s)")
+            }
+        }
         var behaviour = CardBehaviour()
         if let node = root["behaviour"] { behaviour = try readBehaviour(node) }
         let jpki = try readJPKI(root.required("jpki"), holder: holder, profileName: name)
@@ -53,7 +59,7 @@ struct ProfileReader {
             }
             try checkFormat(pins[pin], format, pin, pinsNode)
         }
-        return CardProfile(
+        var profile = CardProfile(
             name: name,
             summary: try root["description"]?.string() ?? "",
             sourcePath: file.path,
@@ -64,6 +70,9 @@ struct ProfileReader {
             jpki: jpki,
             behaviour: behaviour
         )
+        if let node = root["timing"] { profile.timing = try CardTiming.read(node) }
+        if let node = root["contactless"] { profile.contactless = try ContactlessSetting.read(node, profileName: name) }
+        return profile
     }
 
     /// A profile whose credential could never be entered by a client is a mistake, not a test; a deliberately

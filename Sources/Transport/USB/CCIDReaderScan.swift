@@ -6,13 +6,19 @@ public struct USBReaderDescriptor: Hashable, Sendable, CustomStringConvertible {
     public var productID: UInt16
     public var bus: UInt8
     public var address: UInt8
+    /// The device's own strings; nil when the device could not be opened to read them (permissions).
+    public var manufacturer: String?
+    public var product: String?
+    /// The CCID class descriptor; nil if the interface carries none where the specification puts it.
+    public var ccid: CCIDClassDescriptor?
 
     public var description: String {
         func hex(_ value: UInt16) -> String {
             let digits = String(value, radix: 16)
             return String(repeating: "0", count: 4 - digits.count) + digits
         }
-        return "USB \(hex(vendorID)):\(hex(productID)) (bus \(bus), device \(address))"
+        let name = [manufacturer, product].compactMap { $0 }.joined(separator: " ")
+        return "USB \(hex(vendorID)):\(hex(productID))\(name.isEmpty ? "" : " \(name)") (bus \(bus), device \(address))"
     }
 }
 
@@ -34,17 +40,36 @@ public enum CCIDReaderScan {
             guard let device = list[index] else { continue }
             var descriptor = libusb_device_descriptor()
             guard libusb_get_device_descriptor(device, &descriptor) == 0 else { continue }
-            if hasCCIDInterface(device, configurations: descriptor.bNumConfigurations) {
-                readers.append(
-                    USBReaderDescriptor(
-                        vendorID: descriptor.idVendor, productID: descriptor.idProduct,
-                        bus: libusb_get_bus_number(device), address: libusb_get_device_address(device)))
+            guard let ccid = ccidInterface(device, configurations: descriptor.bNumConfigurations) else { continue }
+            var reader = USBReaderDescriptor(
+                vendorID: descriptor.idVendor, productID: descriptor.idProduct,
+                bus: libusb_get_bus_number(device), address: libusb_get_device_address(device),
+                ccid: ccid.descriptor)
+            // Reading strings needs the device opened: only control transfers, allowed while pcscd holds it.
+            var handle: OpaquePointer?
+            if libusb_open(device, &handle) == 0, let handle {
+                reader.manufacturer = string(handle, descriptor.iManufacturer)
+                reader.product = string(handle, descriptor.iProduct)
+                libusb_close(handle)
             }
+            readers.append(reader)
         }
         return readers
     }
 
-    private static func hasCCIDInterface(_ device: OpaquePointer, configurations: UInt8) -> Bool {
+    private static func string(_ handle: OpaquePointer, _ index: UInt8) -> String? {
+        guard index != 0 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let length = libusb_get_string_descriptor_ascii(handle, index, &buffer, Int32(buffer.count))
+        guard length > 0 else { return nil }
+        return String(decoding: buffer.prefix(Int(length)), as: UTF8.self)
+    }
+
+    /// The first CCID interface's class descriptor: in the interface's extra bytes, or — for readers that put it
+    /// after their endpoints, as libccid tolerates — in the last endpoint's.
+    private static func ccidInterface(_ device: OpaquePointer, configurations: UInt8)
+        -> (found: Bool, descriptor: CCIDClassDescriptor?)?
+    {
         for index in 0..<configurations {
             var config: UnsafeMutablePointer<libusb_config_descriptor>?
             guard libusb_get_config_descriptor(device, index, &config) == 0, let config else { continue }
@@ -53,10 +78,21 @@ public enum CCIDReaderScan {
                 let interface = config.pointee.interface[i]
                 for a in 0..<Int(interface.num_altsetting)
                 where interface.altsetting[a].bInterfaceClass == ccidInterfaceClass {
-                    return true
+                    let setting = interface.altsetting[a]
+                    var blocks = [bytes(setting.extra, Int(setting.extra_length))]
+                    if setting.bNumEndpoints > 0 {
+                        let last = setting.endpoint[Int(setting.bNumEndpoints) - 1]
+                        blocks.append(bytes(last.extra, Int(last.extra_length)))
+                    }
+                    return (true, blocks.lazy.compactMap { CCIDClassDescriptor.find(in: $0) }.first)
                 }
             }
         }
-        return false
+        return nil
+    }
+
+    private static func bytes(_ pointer: UnsafePointer<UInt8>?, _ count: Int) -> [UInt8] {
+        guard let pointer, count > 0 else { return [] }
+        return Array(UnsafeBufferPointer(start: pointer, count: count))
     }
 }
