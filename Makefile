@@ -20,8 +20,9 @@ build: deps
 	$(SWIFT) build --product mynaconf
 
 # The main job: the conformance suite on the built-in emulated card, with JUnit, JSON and HTML reports in .build/reports.
+# A local OCSP responder (openssl ocsp on loopback) runs alongside for the revocation checks, stopped by PID after.
 run: build
-	$(BIN) run Scenarios $(if $(filter-out default,$(CARD)),--card $(CARD)) --junit .build/reports/junit.xml --json .build/reports/results.json --html .build/reports/report.html
+	scripts/ocsp-responder -- $(BIN) run Scenarios $(if $(filter-out default,$(CARD)),--card $(CARD)) --junit .build/reports/junit.xml --json .build/reports/results.json --html .build/reports/report.html
 
 test: deps
 	$(SWIFT) build --build-tests

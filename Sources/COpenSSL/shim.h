@@ -11,3 +11,4 @@
 #include <openssl/pem.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/ocsp.h>

@@ -11,10 +11,10 @@ import CardCrypto
 /// application and EF, security state) is cleared by `reset()`, as a real card's is by a reset or power cycle.
 public struct EmulatedCard: Sendable {
     public let profile: CardProfile
-    public private(set) var applications: [CardApplication]
-    public private(set) var currentApplication: Int?
-    public private(set) var currentFile: FileID?
-    public private(set) var securityState = SecurityState()
+    public internal(set) var applications: [CardApplication]
+    public internal(set) var currentApplication: Int?
+    public internal(set) var currentFile: FileID?
+    public internal(set) var securityState = SecurityState()
     private var random: any RandomSource
 
     public init(profile: CardProfile, random: any RandomSource = SystemRandomSource()) {
@@ -61,6 +61,7 @@ public struct EmulatedCard: Sendable {
         case (false, 0x88): return internalAuthenticate(command)
         case (false, 0xCA): return getData(command)
         case (true, 0x2A): return computeDigitalSignature(command)
+        case (true, 0x32): return changeKey(command)
         default: return ResponseAPDU(statusWord: .instructionNotSupported)
         }
     }
@@ -200,13 +201,13 @@ public struct EmulatedCard: Sendable {
     // MARK: - VERIFY / CHANGE REFERENCE DATA
 
     /// A command refused with a status word, from deep inside a handler.
-    private struct Refusal: Error {
+    struct Refusal: Error {
         let statusWord: StatusWord
         init(_ statusWord: StatusWord) { self.statusWord = statusWord }
     }
 
     /// The credential a VERIFY-like command names: P2 `80` is the current EF, `80|SFI` names it directly.
-    private func credentialReference(p2: UInt8) throws(Refusal) -> FileID {
+    func credentialReference(p2: UInt8) throws(Refusal) -> FileID {
         guard p2 & 0x80 != 0, p2 & 0x60 == 0 else { throw Refusal(.incorrectP1P2) }
         guard let app = currentApplication else { throw Refusal(.referencedDataNotFound) }
         let sfi = p2 & 0x1F
@@ -223,7 +224,7 @@ public struct EmulatedCard: Sendable {
         return fid
     }
 
-    private mutating func withCredential(
+    mutating func withCredential(
         _ fid: FileID,
         _ body: (inout Credential) -> ResponseAPDU
     ) -> ResponseAPDU {
@@ -283,6 +284,8 @@ public struct EmulatedCard: Sendable {
         }
         let verified = securityState.verified.contains(fid)
         return withCredential(fid) { credential in
+            // 照合番号 change with the card face, never by command; the 住基 PINs by CHANGE KEY.
+            guard credential.change == .changeReferenceData else { return ResponseAPDU(statusWord: .commandNotAllowed) }
             guard !credential.counter.isBlocked else { return ResponseAPDU(statusWord: .referencedDataNotUsable) }
             guard verified else { return ResponseAPDU(statusWord: .securityStatusNotSatisfied) }
             guard credential.format.accepts(command.data) else { return ResponseAPDU(statusWord: .wrongData) }
@@ -296,14 +299,24 @@ public struct EmulatedCard: Sendable {
     private mutating func computeDigitalSignature(_ command: CommandAPDU) -> ResponseAPDU {
         // P1 00: pad the data exactly as given (a DigestInfo) with PKCS#1 v1.5 type 1 — what every client sends.
         guard command.p1 == 0x00 else { return ResponseAPDU(statusWord: .incorrectP1P2) }
-        guard command.p2 & 0x80 != 0, command.p2 & 0x60 == 0 else { return ResponseAPDU(statusWord: .incorrectP1P2) }
+        // P2 00: the application's own key (the 券面 APs'); 80: the current EF; 80|SFI: the key EF named.
+        guard command.p2 == 0x00 || (command.p2 & 0x80 != 0 && command.p2 & 0x60 == 0) else {
+            return ResponseAPDU(statusWord: .incorrectP1P2)
+        }
         guard let app = currentApplication else { return ResponseAPDU(statusWord: .commandNotAllowed) }
-        let sfi = command.p2 & 0x1F
-        let keyID = sfi == 0 ? currentFile : applications[app].fileID(shortIdentifier: sfi)
+        let keyID: FileID?
+        if command.p2 == 0x00 {
+            guard let defaultKey = applications[app].defaultKey else { return ResponseAPDU(statusWord: .incorrectP1P2) }
+            keyID = defaultKey
+        } else {
+            let sfi = command.p2 & 0x1F
+            keyID = sfi == 0 ? currentFile : applications[app].fileID(shortIdentifier: sfi)
+        }
         guard let keyID else { return ResponseAPDU(statusWord: .commandNotAllowed) }
         guard case .signingKey(let key)? = applications[app].files[keyID] else {
             return ResponseAPDU(statusWord: .referencedDataNotFound)
         }
+        guard key.signsData else { return ResponseAPDU(statusWord: .conditionsOfUseNotSatisfied) }
         guard key.useAccess.isSatisfied(by: securityState) else {
             return ResponseAPDU(statusWord: .securityStatusNotSatisfied)
         }
@@ -314,12 +327,6 @@ public struct EmulatedCard: Sendable {
             return ResponseAPDU(statusWord: .noPreciseDiagnosis)
         }
         return ResponseAPDU(data: signature, statusWord: .success)
-    }
-
-    private func internalAuthenticate(_ command: CommandAPDU) -> ResponseAPDU {
-        // No JPKI key may be used for INTERNAL AUTHENTICATE: it would sign a host's challenge without the PIN.
-        guard currentApplication != nil else { return ResponseAPDU(statusWord: .commandNotAllowed) }
-        return ResponseAPDU(statusWord: .conditionsOfUseNotSatisfied)
     }
 
     private mutating func getChallenge(_ command: CommandAPDU) -> ResponseAPDU {

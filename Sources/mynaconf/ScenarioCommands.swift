@@ -366,6 +366,7 @@ enum ScenarioSupport {
             "card.holder.sex": profile.holder.sex, "card.as_of": profile.asOf.description,
         ]
         for (name, pin) in profile.pins { card["card.pins.\(name)"] = pin.value }
+        card.merge(ChipVariables.values(for: profile)) { current, _ in current }
         return VariableStore(card: card, environment: ProcessInfo.processInfo.environment)
     }
 

@@ -12,13 +12,20 @@ struct CardProfileTests {
         "Every committed profile loads",
         arguments: [
             "default", "auth-pin-one-try", "auth-pin-blocked", "sign-password-blocked", "expired-certificates",
-            "under-15", "second-card",
+            "under-15", "second-card", "card-expired", "text-ap-unwritten", "no-juki-ap", "revoked-auth-certificate",
+            "faulty-my-number-check-digit", "faulty-text-offset-table", "faulty-text-integrity-hash",
+            "faulty-text-code-a-opens-attributes", "faulty-card-face-signature", "faulty-card-face-photo",
+            "faulty-visual-code-b-opens-my-number", "faulty-change-key-without-verify",
+            "faulty-internal-authenticate-sha1", "faulty-under-15-presence-flags",
         ])
     func committedProfilesLoad(name: String) throws {
         let profile = try loadProfile(name)
         #expect(profile.name == name)
         #expect(profile.atr == [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14])
-        #expect(profile.applications.map(\.name) == ["JPKI"])
+        // Every committed card carries the whole chip except the one made without its juki AP.
+        let expected =
+            name == "no-juki-ap" ? ["JPKI", "text", "visual", "common"] : ["JPKI", "text", "visual", "juki", "common"]
+        #expect(profile.applications.map(\.name) == expected)
     }
 
     @Test("The default persona: My Number, name, dates, credentials")
@@ -130,6 +137,11 @@ struct CardProfileTests {
         try FileManager.default.createSymbolicLink(
             atPath: directory.appendingPathComponent("keys").path, withDestinationPath: "\(repositoryRoot)/Vectors/keys"
         )
+        for shared in ["cards/images", "revocation"] {
+            try FileManager.default.createSymbolicLink(
+                atPath: directory.appendingPathComponent(shared).path,
+                withDestinationPath: "\(repositoryRoot)/Vectors/\(shared)")
+        }
         let path = directory.appendingPathComponent("cards/variant.yaml").path
         try changed.write(toFile: path, atomically: true, encoding: .utf8)
         return (path, line)

@@ -13,9 +13,16 @@ struct TimingAndContactlessTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mynaconf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(
             at: directory.appendingPathComponent("cards"), withIntermediateDirectories: true)
+        // Keys and the CA's CRL sit beside cards/, as in Vectors/.
+        for sibling in ["keys", "revocation"] {
+            try FileManager.default.createSymbolicLink(
+                atPath: directory.appendingPathComponent(sibling).path,
+                withDestinationPath: "\(repositoryRoot)/Vectors/\(sibling)")
+        }
+        // The profile names its card images relative to its own folder.
         try FileManager.default.createSymbolicLink(
-            atPath: directory.appendingPathComponent("keys").path, withDestinationPath: "\(repositoryRoot)/Vectors/keys"
-        )
+            atPath: directory.appendingPathComponent("cards/images").path,
+            withDestinationPath: "\(repositoryRoot)/Vectors/cards/images")
         let path = directory.appendingPathComponent("cards/timed.yaml").path
         let base = text.hasSuffix("\n") ? text : text + "\n"
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -185,7 +185,7 @@ struct BrokenFileCommandLineTests {
 struct RunCommandTests {
     @Test("The JPKI suite passes on the default card; the closing line counts it")
     func suitePasses() throws {
-        let result = try run(["run", "Scenarios"])
+        let result = try run(["run", "Scenarios/jpki"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.split(separator: "\n").last?.hasPrefix("18 passed, 0 failed") == true, "\(result.stdout)")
     }
@@ -211,13 +211,13 @@ struct RunCommandTests {
     func shards() throws {
         var seen: [String] = []
         for index in 1...3 {
-            let result = try run(["run", "Scenarios", "--shard", "\(index)/3"])
+            let result = try run(["run", "Scenarios/jpki", "--shard", "\(index)/3"])
             #expect(result.status == 0)
             seen += result.stdout.split(separator: "\n").filter { $0.hasPrefix("✓") }.map(String.init)
         }
         #expect(seen.count == 18)
         #expect(Set(seen).count == 18)
-        let again = try run(["run", "Scenarios", "--shard", "2/3"])
+        let again = try run(["run", "Scenarios/jpki", "--shard", "2/3"])
         #expect(again.stdout.split(separator: "\n").filter { $0.hasPrefix("✓") }.count == seen.count / 3)
     }
 
@@ -257,7 +257,7 @@ struct ReportCommandLineTests {
             .path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let result = try run([
-            "run", "Scenarios", "--junit", "\(directory)/junit.xml", "--junit-dir", "\(directory)/suites",
+            "run", "Scenarios/jpki", "--junit", "\(directory)/junit.xml", "--junit-dir", "\(directory)/suites",
             "--json", "\(directory)/results.json",
         ])
         #expect(result.status == 0)

@@ -219,6 +219,37 @@ struct ScenarioSchemaTests {
             scenario("  - apdu: 00 B0 00 00 01\n    expect: { tlv: [ { path: 62/83, value: 00 0A }, { path: 30 } ] }"),
             true
         ),
+        // The 券面 APs' forms: computed values, formats, a signature inside the record, a CV certificate's key.
+        (scenario("  - get_challenge: 8\n    capture: c\n  - get_challenge: 8\n    expect: { data: \"${c}\" }"), true),
+        (scenario("  - read: \"0001\"\n    expect: { data: \"?? ${sha256(\\\"x\\\")}\" }"), false),
+        (
+            scenario(
+                "  - read: \"0002\"\n    expect: { tlv: [ { path: FF20/DF24, format: [digits, date], before: as_of }, { path: FF20/DF21, offset_table: yes }, { path: FF20, value: \"${sha256(\\\"x\\\")}\" } ] }"
+            ), true
+        ),
+        (scenario("  - read: \"0002\"\n    expect: { tlv: [ { path: FF20, format: jpeg } ] }"), false),
+        (scenario("  - read: \"0002\"\n    expect: { tlv: [ { path: FF20, not_before: 2026-13-01 } ] }"), false),
+        (
+            scenario(
+                "  - get_challenge: 8\n    capture: k\n  - read: \"0003\"\n    expect: { signature: { public_key: \"${k}\", path: FF30/DF33, message: abc } }"
+            ), true
+        ),
+        (
+            scenario(
+                "  - get_challenge: 8\n    capture: k\n  - read: \"0003\"\n    expect: { signature: { public_key: \"${k}\", certificate: \"${k}\", message: abc } }"
+            ), false
+        ),
+        (scenario("  - read: \"0003\"\n    expect: { signature: { path: FF30/DF33, message: abc } }"), false),
+        (
+            scenario(
+                "  - get_challenge: 8\n    capture: k\n  - read: \"000A\"\n    expect: { certificate: { not_valid_on: as_of, revocation: { issuer: \"${k}\", crl: a.crl, status: good } } }"
+            ), true
+        ),
+        (
+            scenario(
+                "  - get_challenge: 8\n    capture: k\n  - read: \"000A\"\n    expect: { certificate: { revocation: { issuer: \"${k}\", status: good } } }"
+            ), false
+        ),
         (scenario("  - apdu: \"00:a4:04:0c\"\n  - apdu: |\n      00 A4 04 0C\n      05 D3 92 F0 00 26"), true),
         (scenario("  - reset: { anything: 1 }", header: "description: { notes: [a, b] }\n"), true),
         // Mistakes: each one is refused.

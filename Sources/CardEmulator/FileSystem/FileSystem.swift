@@ -67,6 +67,11 @@ public struct RecordFile: Sendable {
 public struct SigningKeyObject: Sendable {
     public var key: RSAPrivateKey
     public var useAccess: AccessCondition
+    /// COMPUTE DIGITAL SIGNATURE (`80 2A`) may use it. A key made for INTERNAL AUTHENTICATE alone refuses it.
+    public var signsData = true
+    /// INTERNAL AUTHENTICATE (`00 88`) signs the DigestInfo of the challenge hashed with this; nil refuses it
+    /// (`69 85`), as every JPKI and 券面 key does.
+    public var internalAuthenticationHash: HashAlgorithm?
 
     public init(key: RSAPrivateKey, useAccess: AccessCondition) {
         self.key = key
@@ -87,6 +92,8 @@ public struct CardApplication: Sendable {
     public var name: String
     public var aid: [UInt8]
     public var files: [FileID: ElementaryFile]
+    /// The key COMPUTE DIGITAL SIGNATURE uses with P2 `00` (the 券面 APs' own keys); nil answers `6A 86`.
+    public var defaultKey: FileID?
 
     public init(name: String, aid: [UInt8], files: [FileID: ElementaryFile]) {
         self.name = name

@@ -16,6 +16,8 @@ public struct CardProfile: Sendable {
     /// Credential values and counters by name (`auth`, `sign`, `text`): what `${card.pins.auth}` reads.
     public var pins: [String: PINSetting]
     public var jpki: JPKIContent
+    /// The text, visual, juki and common APs and the deliberate faults (docs/card-profiles.md).
+    public var chip = ChipContent()
     public var behaviour: CardBehaviour
     /// How long the real card takes per command; used by `mynaconf emulate --speed real`.
     public var timing = CardTiming.default
@@ -25,7 +27,7 @@ public struct CardProfile: Sendable {
     /// The applications on the chip as the card is made from this profile: change a field above (a key, a
     /// counter) and a card made afterwards carries the change.
     public var applications: [CardApplication] {
-        [JPKIApplication.build(jpki, pins: pins, asOf: asOf)]
+        chipApplications(jpki: JPKIApplication.build(jpki, pins: pins, asOf: asOf))
     }
 
     public init(
@@ -58,6 +60,12 @@ public struct CardHolder: Sendable, Hashable {
     /// `1` male, `2` female, `9` not applicable (ISO 5218 wording, as the card stores it).
     public var sex: String
     public var cardExpiry: CalendarDate?
+    /// The 4-digit セキュリティコード printed on the card face: the end of 照合番号B.
+    public var securityCode: String?
+    /// The issuing municipality's 5-digit 全国地方公共団体コード (common AP EF 0001, visual AP EF 0003).
+    public var municipalityCode: String?
+    /// The card's 15-digit serial number (common AP EF 0001).
+    public var cardSerial: String?
 
     public init(
         myNumber: String, name: String, address: String, birthDate: CalendarDate, sex: String,

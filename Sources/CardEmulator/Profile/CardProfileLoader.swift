@@ -8,12 +8,16 @@ extension CardProfile {
     /// key files are read relative to the profile's own folder.
     public static func load(path: String) throws(Diagnostic) -> CardProfile {
         let file = try YAMLFile.load(path: path)
-        return try ProfileReader(file: file).read()
+        var profile = try ProfileReader(file: file).read()
+        try ChipProfileReader(file: file).complete(&profile)
+        return profile
     }
 
     public static func parse(_ text: String, path: String) throws(Diagnostic) -> CardProfile {
         let file = try YAMLFile.parse(text, path: path)
-        return try ProfileReader(file: file).read()
+        var profile = try ProfileReader(file: file).read()
+        try ChipProfileReader(file: file).complete(&profile)
+        return profile
     }
 }
 
@@ -22,13 +26,14 @@ private let caValidity = (
     notBefore: CalendarDate(year: 2014, month: 1, day: 1)!, notAfter: CalendarDate(year: 2045, month: 12, day: 31)!
 )
 
-private struct ProfileReader {
+struct ProfileReader {
     let file: YAMLFile
     var directory: String { (file.path as NSString).deletingLastPathComponent }
 
     func read() throws(Diagnostic) -> CardProfile {
         let root = try file.root.mapping(allowing: [
             "profile", "description", "as_of", "atr", "holder", "pins", "jpki", "behaviour", "timing", "contactless",
+            "card_issuer", "text_ap", "visual_ap", "juki_ap", "common_ap", "faults", "revocation",
         ])
         let name = try root.required("profile").string()
         let asOf = try date(root.required("as_of"))
@@ -76,15 +81,22 @@ private struct ProfileReader {
         throws(Diagnostic)
     {
         guard let pin, !format.accepts(Array(pin.value.utf8)) else { return }
-        let mapping = try node.mapping(allowing: ["auth", "sign", "text"])
+        let mapping = try node.mapping(allowing: ["auth", "sign", "text", "juki"])
         throw (mapping[name] ?? node).error("the \(name) credential must be \(format)")
     }
 
     private func readHolder(_ node: YAMLNode) throws(Diagnostic) -> CardHolder {
-        let map = try node.mapping(allowing: ["my_number", "name", "address", "birth_date", "sex", "card_expiry"])
+        let map = try node.mapping(allowing: [
+            "my_number", "name", "address", "birth_date", "sex", "card_expiry", "security_code", "municipality_code",
+            "card_serial",
+        ])
         let myNumberNode = try map.required("my_number")
         let myNumber = try myNumberNode.string()
-        guard CardHolder.isValidMyNumber(myNumber) else {
+        // A faulty profile may carry a wrong check digit on purpose; it must still be 12 digits.
+        let faulty =
+            ChipProfileReader.declaredFaults(in: file).contains(.myNumberCheckDigit) && myNumber.utf8.count == 12
+            && myNumber.allSatisfy { $0.isASCII && $0.isNumber }
+        guard CardHolder.isValidMyNumber(myNumber) || faulty else {
             throw myNumberNode.error("'\(myNumber)' is not a valid My Number (12 digits with a correct check digit)")
         }
         let sex = try map.required("sex").choice(["0", "1", "2", "9"])
@@ -99,7 +111,7 @@ private struct ProfileReader {
     }
 
     private func readPINs(_ node: YAMLNode) throws(Diagnostic) -> [String: PINSetting] {
-        let map = try node.mapping(allowing: ["auth", "sign", "text"])
+        let map = try node.mapping(allowing: ["auth", "sign", "text", "juki"])
         var pins: [String: PINSetting] = [:]
         for key in map.keys {
             guard let entry = map[key] else { continue }
@@ -234,7 +246,7 @@ private struct ProfileReader {
         }
     }
 
-    private func loadKey(_ node: YAMLNode) throws(Diagnostic) -> RSAPrivateKey {
+    func loadKey(_ node: YAMLNode) throws(Diagnostic) -> RSAPrivateKey {
         let relative = try node.string()
         let path = relative.hasPrefix("/") ? relative : (directory as NSString).appendingPathComponent(relative)
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -256,7 +268,7 @@ private struct ProfileReader {
         return key
     }
 
-    private func date(_ node: YAMLNode) throws(Diagnostic) -> CalendarDate {
+    func date(_ node: YAMLNode) throws(Diagnostic) -> CalendarDate {
         let text = try node.string()
         guard let date = CalendarDate(iso: text) ?? CalendarDate(yyyymmdd: text) else {
             throw node.error("'\(text)' is not a date (write YYYY-MM-DD)")

@@ -18,6 +18,7 @@ public struct RealCardPolicy: Sendable {
     /// Where each credential of a real card comes from: the environment only, never a file.
     public static let credentialVariables: [String: String] = [
         "card.pins.auth": "MYNA_AUTH_PIN", "card.pins.sign": "MYNA_SIGN_PASSWORD", "card.pins.text": "MYNA_TEXT_PIN",
+        "card.pins.juki": "MYNA_JUKI_PIN",
     ]
 
     /// The `${card.…}` values of a real card: its credentials, from the environment; nothing else is known.
@@ -91,6 +92,12 @@ extension Step {
         }
         if let signature = expect.signature {
             found += [signature.certificate, signature.message, signature.digestInfo].compactMap { $0 }
+        }
+        // Computed values in the chip's expectations, and a revocation check's inputs.
+        found += expect.tlv.compactMap(\.valueTemplate) + expect.tlv.compactMap(\.utf8)
+        if let (template, _) = expect.dataTemplate { found.append(template) }
+        if let revocation = expect.certificate?.revocation {
+            found += [revocation.issuer, revocation.crl, revocation.ocsp].compactMap { $0 }
         }
         return found
     }

@@ -16,6 +16,8 @@ public struct ScenarioExecution {
     let realCard: RealCardPolicy?
     var transcript: [TranscriptEntry] = []
     var timings: [StepTiming] = []
+    /// The folder of the scenario being run: files a scenario names (a CRL) are found relative to it.
+    var scenarioDirectory = "."
     /// What the commands sent so far selected, to know whose data a READ returns.
     var selectedApplication: [UInt8]?
     var selectedFile: UInt16?
@@ -46,6 +48,16 @@ public struct ScenarioExecution {
         let clock = ContinuousClock()
         let start = clock.now
         var outcome = Outcome.passed
+        scenarioDirectory = (scenario.file as NSString).deletingLastPathComponent
+        let missing = scenario.neededEnvironment.filter { (evaluator.store.environment[$0] ?? "").isEmpty }
+        if !missing.isEmpty {
+            let names = missing.joined(separator: ", ")
+            outcome = .skipped(reason: "needs the environment variable \(names), which is not set")
+            return ScenarioResult(
+                id: scenario.id, title: scenario.title, requirements: scenario.requirements, tags: scenario.tags,
+                suite: scenario.suite, file: scenario.file, outcome: outcome, duration: clock.now - start,
+                transcript: [], timings: [])
+        }
         scenarioMaySpendTries = scenario.destructive
         do {
             for step in scenario.steps {
@@ -283,10 +295,9 @@ public struct ScenarioExecution {
         func readBinary(_ offset: Int, _ le: Int) -> EvaluatedBytes {
             command(0x00, 0xB0, UInt8((offset >> 8) & 0x7F), UInt8(offset & 0xFF), le: le)
         }
-        func derSize(_ header: [UInt8]) -> Int? {
-            guard header.count >= 4, header[0] == 0x30, header[1] == 0x82 else { return nil }
-            return (Int(header[2]) << 8 | Int(header[3])) + 4
-        }
+        // The whole object's size from its BER-TLV header: 30 82 LL LL for a certificate, FF 20 56 for the text
+        // AP's attributes, FF 20 82 LL LL for the card face.
+        func derSize(_ header: [UInt8]) -> Int? { Self.tlvSize(header) }
         // One chunk; a status word other than 9000 ends the read with that answer.
         func chunk(_ offset: Int, _ le: Int) async throws(StepFailure) -> ResponseAPDU {
             let (response, time) = try await send(readBinary(offset, le), step)
@@ -301,8 +312,11 @@ public struct ScenarioExecution {
             guard let size = derSize(header.data) else {
                 throw StepFailure(
                     failure: ScenarioFailure(
-                        message: "the \(pattern.rawValue) pattern reads DER: the file does not start 30 82 LL LL",
-                        expected: "30 82 ?? ??", actual: Hex.encode(header.data, separator: " "), location: place(step)),
+                        message:
+                            "the \(pattern.rawValue) pattern reads a TLV file: its first bytes do not give a BER-TLV size",
+                        expected: "30 82 ?? ?? (or another tag and length)",
+                        actual: Hex.encode(header.data, separator: " "),
+                        location: place(step)),
                     isError: false)
             }
             // jpki/myna goes on after its header; the others read the file again from offset 0.
@@ -339,9 +353,27 @@ public struct ScenarioExecution {
         return (ResponseAPDU(data: content, statusWord: .success), elapsed)
     }
 
+    /// The size of the BER-TLV object `header` starts with (tag of 1–3 bytes, length of 1–4), or nil.
+    static func tlvSize(_ header: [UInt8]) -> Int? {
+        guard let first = header.first, first != 0x00, first != 0xFF || header.count > 1 else { return nil }
+        var index = 1
+        if first & 0x1F == 0x1F {
+            while index < header.count, header[index] & 0x80 != 0 { index += 1 }
+            index += 1
+            guard index <= 3 else { return nil }
+        }
+        guard index < header.count else { return nil }
+        let lengthByte = header[index]
+        if lengthByte < 0x80 { return index + 1 + Int(lengthByte) }
+        let count = Int(lengthByte & 0x7F)
+        guard (1...3).contains(count), index + count < header.count else { return nil }
+        let length = header[(index + 1)...(index + count)].reduce(0) { $0 << 8 | Int($1) }
+        return index + 1 + count + length
+    }
+
     // MARK: - Templates
 
-    private mutating func hex(_ template: Template, _ step: Step) throws(StepFailure) -> EvaluatedBytes {
+    mutating func hex(_ template: Template, _ step: Step) throws(StepFailure) -> EvaluatedBytes {
         do { return try evaluator.hex(template) } catch {
             throw StepFailure(
                 failure: ScenarioFailure(
@@ -349,7 +381,7 @@ public struct ScenarioExecution {
         }
     }
 
-    private mutating func text(_ template: Template, _ step: Step) throws(StepFailure) -> EvaluatedBytes {
+    mutating func text(_ template: Template, _ step: Step) throws(StepFailure) -> EvaluatedBytes {
         do { return try evaluator.text(template) } catch {
             throw StepFailure(
                 failure: ScenarioFailure(
@@ -407,6 +439,17 @@ public struct ScenarioExecution {
                     "data differs", step, expected: personal ? "(masked)" : pattern.description, actual: shown),
                 isError: false)
         }
+        if let (template, prefix) = expect.dataTemplate {
+            let wanted = try hex(template, step).bytes
+            if prefix ? !data.starts(with: wanted) : data != wanted {
+                throw StepFailure(
+                    failure: failure(
+                        "data differs", step,
+                        expected: personal ? "(masked)" : Hex.encode(wanted, separator: " ") + (prefix ? " …" : ""),
+                        actual: shown),
+                    isError: false)
+            }
+        }
         if let regex = expect.dataRegex {
             let hexText = Hex.encode(data)
             if hexText.range(of: regex, options: .regularExpression) == nil {
@@ -430,7 +473,7 @@ public struct ScenarioExecution {
         if let signature = expect.signature { try checkSignature(signature, data, step) }
     }
 
-    private func checkTLV(_ expectation: TLVExpectation, _ data: [UInt8], _ step: Step) throws(StepFailure) {
+    private mutating func checkTLV(_ expectation: TLVExpectation, _ data: [UInt8], _ step: Step) throws(StepFailure) {
         let path = expectation.path.map(\.description).joined(separator: "/")
         let location = "\(expectation.location)"
         let personal = lastResponseIsPersonal
@@ -453,12 +496,45 @@ public struct ScenarioExecution {
         if let pattern = expectation.value, !pattern.matches(node.value) {
             throw fail("value differs", expected: pattern.description, actual: Hex.encode(node.value, separator: " "))
         }
-        if let text = expectation.utf8 {
-            let actual = String(decoding: node.value, as: UTF8.self)
+        if let template = expectation.valueTemplate {
+            let expected = try hex(template, step).bytes
+            if expected != node.value {
+                throw fail(
+                    "value differs", expected: Hex.encode(expected, separator: " "),
+                    actual: Hex.encode(node.value, separator: " "))
+            }
+        }
+        if let template = expectation.utf8 {
+            let text = String(decoding: try self.text(template, step).bytes, as: UTF8.self)
+            guard let actual = String(bytes: node.value, encoding: .utf8) else {
+                throw fail("not valid UTF-8", expected: text, actual: Hex.encode(node.value, separator: " "))
+            }
             if actual != text { throw fail("text differs", expected: text, actual: actual) }
         }
         if let length = expectation.length, !length.contains(node.value.count) {
             throw fail("wrong length", expected: "\(length)", actual: "\(node.value.count)")
+        }
+        for format in expectation.formats {
+            if let problem = ValueChecks.problem(node.value, format: format) {
+                throw fail(
+                    "not \(format.rawValue): \(problem)", expected: format.rawValue,
+                    actual: Hex.encode(node.value.prefix(32), separator: " ") + (node.value.count > 32 ? " …" : ""))
+            }
+        }
+        if expectation.offsetTable, let problem = ValueChecks.offsetTableProblem(data: data, path: expectation.path) {
+            throw fail("offset table: \(problem)", expected: "offsets of the objects after it", actual: problem)
+        }
+        for (bound, isBefore) in [(expectation.before, true), (expectation.notBefore, false)] {
+            guard let bound else { continue }
+            let limit = bound == "as_of" ? asOf : CalendarDate(iso: bound)!
+            guard let date = ValueChecks.date(node.value) else {
+                throw fail("not a date YYYYMMDD", actual: Hex.encode(node.value, separator: " "))
+            }
+            if isBefore ? !(date < limit) : date < limit {
+                throw fail(
+                    isBefore ? "not before \(limit)" : "before \(limit)",
+                    expected: isBefore ? "a date before \(limit)" : "\(limit) or later", actual: "\(date)")
+            }
         }
     }
 
@@ -501,6 +577,17 @@ public struct ScenarioExecution {
                     "not valid on \(date)", expected: "valid on \(date)",
                     actual: "\(certificate.notBefore) – \(certificate.notAfter)")
             }
+        }
+        if let notValidOn = expectation.notValidOn {
+            let date = notValidOn == "as_of" ? asOf : CalendarDate(iso: notValidOn)!
+            guard date < certificate.notBefore || certificate.notAfter < date else {
+                throw fail(
+                    "valid on \(date)", expected: "outside its validity on \(date)",
+                    actual: "\(certificate.notBefore) – \(certificate.notAfter)")
+            }
+        }
+        if let revocation = expectation.revocation {
+            try checkRevocation(revocation, certificate: certificateBytes(data), step)
         }
         for (names, label, text) in [
             (expectation.subject, "subject", certificate.subject), (expectation.issuer, "issuer", certificate.issuer),
@@ -565,18 +652,39 @@ public struct ScenarioExecution {
         throws(StepFailure)
     {
         let location = "\(expectation.location)"
-        let certificateBytes = certificateBytes(try hex(expectation.certificate, step).bytes)
-        guard let certificate = try? CertificateSummary(derEncoded: certificateBytes) else {
-            throw StepFailure(
+        func fail(_ message: String) -> StepFailure {
+            StepFailure(
                 failure: ScenarioFailure(
-                    message: "signature: \(expectation.certificate.text) is not a certificate", expected: "",
-                    actual: "", location: location), isError: false)
+                    message: "signature: \(message)", expected: "", actual: "", location: location),
+                isError: false)
+        }
+        let keyBytes = try hex(expectation.certificate, step).bytes
+        let publicKey: RSAPublicKey
+        if expectation.publicKey {
+            guard let key = ValueChecks.publicKey(from: keyBytes) else {
+                throw fail(
+                    "\(expectation.certificate.text) is not a public key (a CV certificate 7F 21, a 90/91 key, "
+                        + "a SubjectPublicKeyInfo or a certificate)")
+            }
+            publicKey = key
+        } else {
+            guard let certificate = try? CertificateSummary(derEncoded: certificateBytes(keyBytes)) else {
+                throw fail("\(expectation.certificate.text) is not a certificate")
+            }
+            publicKey = certificate.publicKey
+        }
+        var signature = signature
+        if !expectation.path.isEmpty {
+            guard let found = ValueChecks.object(at: expectation.path, in: signature) else {
+                throw fail("no \(expectation.path.map(\.description).joined(separator: "/")) in the data")
+            }
+            signature = found.tlv.value
         }
         let valid: Bool
         if let digestInfo = expectation.digestInfo {
-            valid = certificate.publicKey.isValidPKCS1v15(signature: signature, raw: try hex(digestInfo, step).bytes)
+            valid = publicKey.isValidPKCS1v15(signature: signature, raw: try hex(digestInfo, step).bytes)
         } else if let message = expectation.message {
-            valid = certificate.publicKey.isValidPKCS1v15(
+            valid = publicKey.isValidPKCS1v15(
                 signature: signature, message: try text(message, step).bytes,
                 hash: HashAlgorithm(rawValue: expectation.hash) ?? .sha256)
         } else {
@@ -599,7 +707,9 @@ public struct ScenarioExecution {
     static func masked(_ apdu: EvaluatedBytes) -> String {
         var secret = Array(repeating: false, count: apdu.bytes.count)
         for range in apdu.secret { for index in range where index < secret.count { secret[index] = true } }
-        if let command = try? CommandAPDU(bytes: apdu.bytes), [0x20, 0x24].contains(command.ins), !command.data.isEmpty
+        // VERIFY (20) and CHANGE REFERENCE DATA (24) carry PINs; so does the JICSAP CHANGE KEY 80 32.
+        if let command = try? CommandAPDU(bytes: apdu.bytes),
+            [0x20, 0x24].contains(command.ins) || (command.cla == 0x80 && command.ins == 0x32), !command.data.isEmpty
         {
             let start = command.isExtended ? 7 : 5
             for index in start..<(start + command.data.count) { secret[index] = true }

@@ -114,7 +114,8 @@ struct TemplateEvaluator {
                 guard let value = store.card[name] else {
                     throw EvaluationError(message: "\(name) has no value for this card", location: location)
                 }
-                return (.text(value), name.hasPrefix("card.pins."))
+                // Credentials: the PINs, and the 照合番号 (they open the card like a PIN does).
+                return (.text(value), name.hasPrefix("card.pins.") || name.hasPrefix("card.codes."))
             case "env":
                 guard let value = store.environment[path[1]] else {
                     throw EvaluationError(message: "the environment variable \(path[1]) is not set", location: location)
@@ -129,7 +130,7 @@ struct TemplateEvaluator {
         case .call(let name, let arguments, _):
             var values: [(Value, Bool)] = []
             for argument in arguments {
-                if name == "digestinfo", values.isEmpty, case .path(let path, _) = argument {
+                if TemplateFunction.namesAlgorithm(name), values.isEmpty, case .path(let path, _) = argument {
                     values.append((.text(path.joined(separator: ".")), false))
                 } else {
                     values.append(try evaluate(argument, in: template))
@@ -160,8 +161,46 @@ struct TemplateEvaluator {
                 if length <= 255 { return (.bytes([UInt8(length)]), false) }
                 return (.bytes([0x00, UInt8(length >> 8), UInt8(length & 0xFF)]), false)
             case .len: return (.number(try data(0).count), false)
+            case .digestinfoPrehashed:
+                guard case .text(let algorithmName) = values[0].0, HashAlgorithm(rawValue: algorithmName) != nil else {
+                    throw EvaluationError(message: "digestinfo_prehashed needs sha1 or sha256", location: location)
+                }
+                return (.bytes(Self.digestInfo(algorithmName, wrapping: try data(1))), secret)
+            case .concat:
+                var joined: [UInt8] = []
+                for index in arguments.indices { joined += try data(index) }
+                return (.bytes(joined), secret)
+            case .tlvValue, .tlvObject:
+                let text = String(decoding: try data(1), as: UTF8.self)
+                guard let path = TLVPath.tags(text) else {
+                    throw EvaluationError(message: "'\(text)' is not a path of BER tags", location: location)
+                }
+                let bytes = try data(0)
+                guard let found = ValueChecks.object(at: path, in: bytes) else {
+                    throw EvaluationError(
+                        message: "\(name): no object \(text) in the \(bytes.count) bytes given", location: location)
+                }
+                return (.bytes(name == "tlv_value" ? found.tlv.value : found.encoded), secret)
+            case .unhex:
+                let text = String(decoding: try data(0), as: UTF8.self)
+                do {
+                    return (.bytes(try Hex.decode(text)), secret)
+                } catch {
+                    throw EvaluationError(message: "unhex: '\(text)' is not hex: \(error.message)", location: location)
+                }
             case nil: throw EvaluationError(message: "unknown function \(name)", location: location)
             }
         }
+    }
+}
+
+extension TemplateEvaluator {
+    /// DER DigestInfo { AlgorithmIdentifier, OCTET STRING digest } around digest bytes as given, of any length.
+    static func digestInfo(_ algorithm: String, wrapping digest: [UInt8]) -> [UInt8] {
+        let identifier: [UInt8] =
+            algorithm == "sha1"
+            ? [0x30, 0x09, 0x06, 0x05, 0x2B, 0x0E, 0x03, 0x02, 0x1A, 0x05, 0x00]
+            : [0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00]
+        return BERTLV(tag: BERTag(0x30), value: identifier + BERTLV(tag: BERTag(0x04), value: digest).encoded).encoded
     }
 }

@@ -1,3 +1,4 @@
+import APDU
 import YAMLSource
 
 /// Text with `${...}` expressions in it, as a scenario writes an APDU (`00 20 00 80 ${lc(card.pins.auth)} ...`)
@@ -98,7 +99,7 @@ public indirect enum Expression: Sendable {
         case .call(let name, let arguments, _):
             // The first argument of digestinfo names an algorithm, not a variable.
             arguments.enumerated().flatMap { index, argument -> [(path: [String], column: Int)] in
-                if name == "digestinfo", index == 0, case .path = argument { return [] }
+                if TemplateFunction.namesAlgorithm(name), index == 0, case .path = argument { return [] }
                 return argument.variables
             }
         }
@@ -119,13 +120,28 @@ public enum TemplateFunction: String, CaseIterable, Sendable {
     case lc
     /// The length of the argument in bytes, as a number.
     case len
+    /// `digestinfo_prehashed(sha256, h)`: a DigestInfo around `h` as given, of any length (the visual AP's card
+    /// face signs one around three concatenated SHA-256 hashes).
+    case digestinfoPrehashed = "digestinfo_prehashed"
+    /// `concat(a, b, …)`: the arguments' bytes one after another (2 to 16 of them).
+    case concat
+    /// `tlv_value(x, "FF20/DF22")`: the value of the BER-TLV object at that path in x's bytes.
+    case tlvValue = "tlv_value"
+    /// `tlv_object(x, "FF20/DF22")`: that object as written — tag, length and value.
+    case tlvObject = "tlv_object"
+    /// `unhex(x)`: x's text read as hex (`unhex("4A50")` = 4A 50), for keys a profile gives as text.
+    case unhex
 
-    var arity: Int {
+    var arity: ClosedRange<Int> {
         switch self {
-        case .digestinfo: 2
-        default: 1
+        case .digestinfo, .digestinfoPrehashed, .tlvValue, .tlvObject: 2...2
+        case .concat: 2...16
+        default: 1...1
         }
     }
+
+    /// Functions whose first argument is a hash algorithm's name (`sha1`, `sha256`), not a variable.
+    public static func namesAlgorithm(_ name: String) -> Bool { name == "digestinfo" || name == "digestinfo_prehashed" }
 }
 
 struct ExpressionParser {
@@ -216,14 +232,23 @@ struct ExpressionParser {
                 break
             }
         }
-        guard arguments.count == function.arity else {
+        guard function.arity.contains(arguments.count) else {
             var place = location
             place.column += column - 1
-            throw Diagnostic(
-                "\(name) takes \(function.arity) argument\(function.arity == 1 ? "" : "s"), not \(arguments.count)",
-                at: place)
+            let arity = function.arity
+            let count = arity.count == 1 ? "\(arity.lowerBound)" : "\(arity.lowerBound) to \(arity.upperBound)"
+            let plural = arity == 1...1 ? "" : "s"
+            throw Diagnostic("\(name) takes \(count) argument\(plural), not \(arguments.count)", at: place)
         }
-        if function == .digestinfo {
+        if function == .tlvValue || function == .tlvObject {
+            // A literal path is checked now: tags separated by '/'.
+            if case .text(let path, let pathColumn) = arguments[1], let problem = TLVPath.problem(in: path) {
+                var place = location
+                place.column += pathColumn - 1
+                throw Diagnostic("\(name)'s path: \(problem)", at: place)
+            }
+        }
+        if TemplateFunction.namesAlgorithm(name) {
             let algorithm = arguments[0]
             let valid: Bool
             switch algorithm {
@@ -234,9 +259,30 @@ struct ExpressionParser {
             if !valid {
                 var place = location
                 place.column += algorithm.column - 1
-                throw Diagnostic("digestinfo's first argument is the hash: sha1 or sha256", at: place)
+                throw Diagnostic("\(name)'s first argument is the hash: sha1 or sha256", at: place)
             }
         }
         return .call(name, arguments, column: column)
+    }
+}
+
+/// A path of BER tags through nested TLV objects, as `tlv` expectations and `tlv_value` write it: `FF20/DF22`.
+public enum TLVPath {
+    /// The tags, or nil when one of them is not a BER tag.
+    public static func tags(_ text: String) -> [BERTag]? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        var tags: [BERTag] = []
+        for part in parts {
+            guard let tag = try? BERTag(hex: String(part)) else { return nil }
+            tags.append(tag)
+        }
+        return tags.isEmpty ? nil : tags
+    }
+
+    public static func problem(in text: String) -> String? {
+        for part in text.split(separator: "/", omittingEmptySubsequences: false) {
+            do { _ = try BERTag(hex: String(part)) } catch { return "'\(part)' is not a BER tag: \(error)" }
+        }
+        return nil
     }
 }

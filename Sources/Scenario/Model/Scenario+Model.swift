@@ -17,6 +17,9 @@ public struct Scenario: Sendable {
     public var card: String?
     /// Where `card:` is written, so a profile that cannot be found is reported there.
     public var cardLocation: SourceLocation?
+    /// Environment variables the scenario needs (`needs_env:`); without one of them it is skipped, not failed —
+    /// e.g. the OCSP responder's URL, which scripts/ocsp-responder sets.
+    public var neededEnvironment: [String] = []
     public var steps: [Step]
     public var file: String
     /// The folder the scenario belongs to under `Scenarios/` (`jpki`), or the file's folder name elsewhere.
@@ -134,6 +137,8 @@ public struct Expectation: Sendable {
     /// Allowed status words; each a 4-digit hex pattern where `?` matches any digit (`63C?`). Empty: any.
     public var statusWords: [StatusWordPattern]
     public var data: BytePattern?
+    /// `data`/`data_prefix` written with `${...}` (a capture): compared exactly, or as a prefix.
+    public var dataTemplate: (template: Template, prefix: Bool)?
     public var dataRegex: String?
     public var length: ClosedRange<Int>?
     public var tlv: [TLVExpectation]
@@ -206,12 +211,24 @@ public struct BytePattern: Sendable, Hashable, CustomStringConvertible {
 public struct TLVExpectation: Sendable {
     public var path: [BERTag]
     public var value: BytePattern?
-    public var utf8: String?
+    /// The value must be exactly these bytes (a `value` written with `${...}`, e.g. a hash of another file).
+    public var valueTemplate: Template?
+    /// The value is valid UTF-8 and reads exactly this text.
+    public var utf8: Template?
     public var length: ClosedRange<Int>?
+    /// Named checks of the value's content (`my_number`, `date`, `jp2`, …).
+    public var formats: [ValueFormat] = []
+    /// The value is an offset table: one big-endian 2-byte offset, counted from the start of the data, for each
+    /// object that follows it inside its parent, in order.
+    public var offsetTable = false
+    /// The value is a date `YYYYMMDD` before this one (`YYYY-MM-DD`, or `as_of`).
+    public var before: String?
+    /// The value is a date `YYYYMMDD` on or after this one.
+    public var notBefore: String?
     public var location: SourceLocation
 
     public init(
-        path: [BERTag], value: BytePattern? = nil, utf8: String? = nil, length: ClosedRange<Int>? = nil,
+        path: [BERTag], value: BytePattern? = nil, utf8: Template? = nil, length: ClosedRange<Int>? = nil,
         location: SourceLocation
     ) {
         self.path = path
@@ -220,6 +237,26 @@ public struct TLVExpectation: Sendable {
         self.length = length
         self.location = location
     }
+}
+
+/// What a TLV value's content must be, by name; each is checked byte for byte by the runner.
+public enum ValueFormat: String, Sendable, CaseIterable {
+    /// Valid UTF-8.
+    case utf8
+    /// ASCII digits only.
+    case digits
+    /// 12 ASCII digits whose last is the check digit of the first eleven (個人番号の検査用数字).
+    case myNumber = "my_number"
+    /// `YYYYMMDD`, a real calendar date.
+    case date
+    /// One ASCII digit: 0, 1, 2 or 9 (the card's sex codes).
+    case sex
+    /// A 1-bit greyscale PNG image, whole.
+    case png
+    /// A greyscale JPEG 2000 image in a JP2 container, whole.
+    case jp2
+    /// An RSA-2048 public key as the card stores it: `90` exponent, `91` 256-byte modulus.
+    case rsaKey = "rsa_key"
 }
 
 /// Checks on an X.509 certificate in the response data (a `read` of a certificate EF).
@@ -234,6 +271,10 @@ public struct CertificateExpectation: Sendable {
     public var keyUsage: [String]
     public var extendedKeyUsage: [String]
     public var policies: [String]
+    /// The certificate must be outside its validity on this date (an expired or not-yet-valid one).
+    public var notValidOn: String?
+    /// What a CRL or an OCSP responder says about the certificate.
+    public var revocation: RevocationExpectation?
     public var location: SourceLocation
 
     public init(
@@ -252,10 +293,36 @@ public struct CertificateExpectation: Sendable {
     }
 }
 
+/// What a kiosk's revocation check (失効確認) must find: the status a CRL and/or an OCSP responder gives the
+/// certificate. `issuer` is the CA's certificate (the CRL's signer, the OCSP CertID's issuer).
+public struct RevocationExpectation: Sendable {
+    public enum Status: String, Sendable { case good, revoked }
+    public var issuer: Template
+    /// A CRL file: a text value, a path relative to the scenario file (or absolute, as `${card.revocation.crl}`).
+    public var crl: Template?
+    /// An OCSP responder on loopback: `http://127.0.0.1:PORT`.
+    public var ocsp: Template?
+    public var status: Status
+    public var location: SourceLocation
+
+    public init(issuer: Template, crl: Template?, ocsp: Template?, status: Status, location: SourceLocation) {
+        self.issuer = issuer
+        self.crl = crl
+        self.ocsp = ocsp
+        self.status = status
+        self.location = location
+    }
+}
+
 /// The response data is a PKCS#1 v1.5 signature that verifies with the key of a captured certificate, over a
 /// message hashed with `hash` (or over exactly `digestInfo` when given).
 public struct SignatureExpectation: Sendable {
+    /// An X.509 certificate; or, with `publicKey`, any key the card world writes: a CV certificate (`7F 21`), a
+    /// `90`/`91` key template, a SubjectPublicKeyInfo or a certificate.
     public var certificate: Template
+    public var publicKey = false
+    /// The signature is the value at this TLV path in the data, not the whole data.
+    public var path: [BERTag] = []
     public var message: Template?
     public var digestInfo: Template?
     public var hash: String

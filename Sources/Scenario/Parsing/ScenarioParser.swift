@@ -50,6 +50,7 @@ public struct ScenarioParser {
 
     static let scenarioKeys = [
         "id", "title", "requirement", "requirements", "tags", "destructive", "invasive", "card", "steps", "description",
+        "needs_env",
     ]
 
     private func parseYAML(path: String, text: String) -> Scenario? {
@@ -98,6 +99,17 @@ public struct ScenarioParser {
             invasive: invasive, card: card, steps: steps, file: path, suite: Self.suite(of: path), format: .yaml,
             location: root.node.location)
         scenario.cardLocation = root["card"]?.location
+        if let list = root["needs_env"] {
+            record { () throws(Diagnostic) in
+                scenario.neededEnvironment = try list.sequence().map { (node) throws(Diagnostic) in
+                    let name = try node.string()
+                    guard let first = name.first, first.isLetter || first == "_",
+                        name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+                    else { throw node.error("'\(name)' is not an environment variable name") }
+                    return name
+                }
+            }
+        }
         return scenario
     }
 
@@ -394,10 +406,21 @@ public struct ScenarioParser {
                 expect.statusWords = patterns
             }
         }
-        if let data = map["data"] { expect.data = bytePattern(data, prefix: false) }
-        if let data = map["data_prefix"] {
-            if map["data"] != nil { sink.diagnostics.append(data.error("give either data or data_prefix, not both")) }
-            expect.data = bytePattern(data, prefix: true)
+        for (key, prefix) in [("data", false), ("data_prefix", true)] {
+            guard let data = map[key] else { continue }
+            if prefix && map["data"] != nil {
+                sink.diagnostics.append(data.error("give either data or data_prefix, not both"))
+            }
+            // With ${...} the expected bytes are computed (a capture, a hash); otherwise a ?? pattern.
+            if (try? data.string())?.contains("${") == true {
+                if let template = template(data, scope: scope, hex: true) {
+                    expect.dataTemplate = (template, prefix)
+                    expect.data = nil
+                }
+            } else {
+                expect.data = bytePattern(data, prefix: prefix)
+                expect.dataTemplate = nil
+            }
         }
         if let regex = map["data_regex"] {
             record { () throws(Diagnostic) in
@@ -414,18 +437,7 @@ public struct ScenarioParser {
         if let list = map["tlv"] {
             record { () throws(Diagnostic) in
                 for item in try list.sequence() {
-                    let fields = try item.mapping(allowing: ["path", "value", "utf8", "length"])
-                    let pathNode = try fields.required("path")
-                    let path = try pathNode.string().split(separator: "/").map { (part) throws(Diagnostic) -> BERTag in
-                        do { return try BERTag(hex: String(part)) } catch {
-                            throw pathNode.error("'\(part)' is not a BER tag: \(error)")
-                        }
-                    }
-                    expect.tlv.append(
-                        TLVExpectation(
-                            path: path, value: fields["value"].flatMap { bytePattern($0, prefix: false) },
-                            utf8: try fields["utf8"]?.string(), length: fields["length"].flatMap { lengthRange($0) },
-                            location: item.location))
+                    if let tlv = try tlvExpectation(item, scope: scope) { expect.tlv.append(tlv) }
                 }
             }
         }
@@ -444,6 +456,46 @@ public struct ScenarioParser {
             expect.p95Milliseconds = value { () throws(Diagnostic) in try ms.int(in: 0...600_000) }
         }
         return expect
+    }
+
+    static let tlvKeys = ["path", "value", "utf8", "length", "format", "offset_table", "before", "not_before"]
+
+    private func tlvExpectation(_ item: YAMLNode, scope: VariableScopeCheck) throws(Diagnostic) -> TLVExpectation? {
+        let fields = try item.mapping(allowing: Self.tlvKeys)
+        let pathNode = try fields.required("path")
+        let path = try pathNode.string().split(separator: "/").map { (part) throws(Diagnostic) -> BERTag in
+            do { return try BERTag(hex: String(part)) } catch {
+                throw pathNode.error("'\(part)' is not a BER tag: \(error)")
+            }
+        }
+        var tlv = TLVExpectation(
+            path: path, utf8: fields["utf8"].flatMap { template($0, scope: scope, hex: false) },
+            length: fields["length"].flatMap { lengthRange($0) }, location: item.location)
+        if let value = fields["value"] {
+            // With ${...} the value is computed (a hash of another file) and compared exactly; else a ?? pattern.
+            if try value.string().contains("${") {
+                tlv.valueTemplate = template(value, scope: scope, hex: true)
+            } else {
+                tlv.value = bytePattern(value, prefix: false)
+            }
+        }
+        if let format = fields["format"] {
+            let items: [YAMLNode]
+            if case .sequence = format.node { items = try format.sequence() } else { items = [format] }
+            tlv.formats = try items.map { (node) throws(Diagnostic) in
+                ValueFormat(rawValue: try node.choice(ValueFormat.allCases.map(\.rawValue)))!
+            }
+        }
+        if let table = fields["offset_table"] { tlv.offsetTable = try table.bool() }
+        for key in ["before", "not_before"] {
+            guard let node = fields[key] else { continue }
+            let text = try node.string()
+            guard text == "as_of" || Self.isISODate(text) else {
+                throw node.error("'\(text)' is not a date: YYYY-MM-DD, or as_of for the card's date")
+            }
+            if key == "before" { tlv.before = text } else { tlv.notBefore = text }
+        }
+        return tlv
     }
 
     private func bytePattern(_ node: YAMLNode, prefix: Bool) -> BytePattern? {
@@ -497,19 +549,36 @@ public struct ScenarioParser {
         guard
             let map = value({ () throws(Diagnostic) in
                 try node.mapping(allowing: [
-                    "chain_to", "valid_on", "subject", "issuer", "key_usage", "extended_key_usage", "policies",
+                    "chain_to", "valid_on", "not_valid_on", "subject", "issuer", "key_usage", "extended_key_usage",
+                    "policies", "revocation",
                 ])
             })
         else { return nil }
         var expectation = CertificateExpectation(location: node.location)
         expectation.chainTo = map["chain_to"].flatMap { template($0, scope: scope, hex: true) }
         record { () throws(Diagnostic) in
-            if let validOn = map["valid_on"] {
-                let text = try validOn.string()
+            for key in ["valid_on", "not_valid_on"] {
+                guard let node = map[key] else { continue }
+                let text = try node.string()
                 guard text == "as_of" || Self.isISODate(text) else {
-                    throw validOn.error("'\(text)' is not a date: YYYY-MM-DD, or as_of for the card's date")
+                    throw node.error("'\(text)' is not a date: YYYY-MM-DD, or as_of for the card's date")
                 }
-                expectation.validOn = text
+                if key == "valid_on" { expectation.validOn = text } else { expectation.notValidOn = text }
+            }
+        }
+        if let node = map["revocation"] {
+            record { () throws(Diagnostic) in
+                let fields = try node.mapping(allowing: ["issuer", "crl", "ocsp", "status"])
+                guard let issuer = template(try fields.required("issuer"), scope: scope, hex: true) else { return }
+                let crl = fields["crl"].flatMap { template($0, scope: scope, hex: false) }
+                let ocsp = fields["ocsp"].flatMap { template($0, scope: scope, hex: false) }
+                if fields["crl"] == nil && fields["ocsp"] == nil {
+                    throw node.error("revocation needs crl (a CRL file), ocsp (a responder's URL), or both")
+                }
+                let statusNode = try fields.required("status")
+                let status = RevocationExpectation.Status(rawValue: try statusNode.choice(["good", "revoked"]))!
+                expectation.revocation = RevocationExpectation(
+                    issuer: issuer, crl: crl, ocsp: ocsp, status: status, location: node.location)
             }
         }
         for (key, assign) in [("subject", true), ("issuer", false)] {
@@ -554,11 +623,27 @@ public struct ScenarioParser {
     private func signatureExpectation(_ node: YAMLNode, scope: VariableScopeCheck) -> SignatureExpectation? {
         guard
             let map = value({ () throws(Diagnostic) in
-                try node.mapping(allowing: ["certificate", "message", "digest_info", "hash"])
+                try node.mapping(allowing: ["certificate", "public_key", "path", "message", "digest_info", "hash"])
             }),
-            let certificateNode = value({ () throws(Diagnostic) in try map.required("certificate") }),
-            let certificate = template(certificateNode, scope: scope, hex: true)
+            let keyNode = value({ () throws(Diagnostic) in
+                if map["certificate"] != nil && map["public_key"] != nil {
+                    throw node.error("give either certificate or public_key, not both")
+                }
+                guard let found = map["certificate"] ?? map["public_key"] else {
+                    throw node.error("missing key 'certificate' (or 'public_key' for a CV certificate or a key)")
+                }
+                return found
+            }),
+            let certificate = template(keyNode, scope: scope, hex: true)
         else { return nil }
+        var path: [BERTag] = []
+        if let pathNode = map["path"] {
+            record { () throws(Diagnostic) in
+                let text = try pathNode.string()
+                guard let tags = TLVPath.tags(text) else { throw pathNode.error("'\(text)' is not a path of BER tags") }
+                path = tags
+            }
+        }
         let message = map["message"].flatMap { template($0, scope: scope, hex: false) }
         let digestInfo = map["digest_info"].flatMap { template($0, scope: scope, hex: true) }
         if (message == nil) == (digestInfo == nil) {
@@ -566,8 +651,11 @@ public struct ScenarioParser {
         }
         let hash =
             value { () throws(Diagnostic) in try map["hash"]?.choice(["sha1", "sha256"]) ?? "sha256" } ?? "sha256"
-        return SignatureExpectation(
+        var expectation = SignatureExpectation(
             certificate: certificate, message: message, digestInfo: digestInfo, hash: hash, location: node.location)
+        expectation.publicKey = map["public_key"] != nil
+        expectation.path = path
+        return expectation
     }
 
     static func isISODate(_ text: String) -> Bool {
@@ -614,5 +702,8 @@ extension ScenarioLanguage {
     public static let cardVariables = [
         "card.pins.auth", "card.pins.sign", "card.pins.text", "card.holder.my_number", "card.holder.name",
         "card.holder.address", "card.holder.birth_date", "card.holder.sex", "card.as_of",
+        "card.pins.juki", "card.codes.a", "card.codes.b", "card.codes.birth_date", "card.holder.card_expiry",
+        "card.holder.security_code", "card.holder.municipality_code", "card.holder.card_serial",
+        "card.keys.common_ap", "card.revocation.crl",
     ]
 }
