@@ -194,7 +194,9 @@ struct RunCommand: AsyncParsableCommand {
         runLoop: for _ in 0..<`repeat` {
             for scenario in scenarios {
                 if interruption.happened { break runLoop }
-                if let policy, let reason = policy.refusal(for: scenario, environment: environment) {
+                if let reason = ScenarioSupport.faultyCardRefusal(for: scenario, forced: card.map { _ in defaultProfile })
+                    ?? policy?.refusal(for: scenario, environment: environment)
+                {
                     let result = ScenarioSupport.skipped(scenario, reason: reason)
                     results.append(result)
                     console.scenarioFinished(result)
@@ -233,7 +235,11 @@ struct RunCommand: AsyncParsableCommand {
             target: target, startedAt: startedAt, duration: clock.now - start, scenarios: results,
             interrupted: interruption.happened || interruptedByCardChange, endedAt: Date(), inputs: inputs)
         try writeReports(run)
-        console.summary(run)
+        let faulty =
+            card != nil && !defaultProfile.chip.faults.isEmpty && !asRealCard
+            ? FaultyCardVerdict(profile: defaultProfile.name, expected: defaultProfile.chip.expectedFailures, run: run)
+            : nil
+        console.summary(run, faulty: faulty)
         if interruptedByCardChange, let identity {
             throw Failure.environment(
                 "stopped: the card in the reader is no longer the one the run started with (\(identity))")
@@ -326,6 +332,17 @@ final class Interruption: @unchecked Sendable {
 enum ScenarioSupport {
     static func profile(_ name: String) throws -> CardProfile {
         do { return try CardProfileLocator.load(name) } catch { throw Failure.input("\(error)") }
+    }
+
+    /// Why a scenario does not run on the faulty card `--card` forces: it was written for another card state
+    /// (`card: auth-pin-blocked`) than the one the faulty card copies (`based_on`, default `default`), so its
+    /// failure there would say nothing about the fault. Nil when it runs.
+    static func faultyCardRefusal(for scenario: Scenario, forced profile: CardProfile?) -> String? {
+        guard let profile, !profile.chip.faults.isEmpty else { return nil }
+        let base = profile.chip.basedOn ?? "default"
+        let written = scenario.card ?? "default"
+        guard written != base else { return nil }
+        return "written for the card '\(written)'; the faulty card \(profile.name) is '\(base)' with a fault"
     }
 
     /// A scenario that did not run, with why.
