@@ -32,11 +32,16 @@ public struct FaultyCardVerdict: Sendable, Hashable {
     /// Expected requirements no scenario failed: the suite did not catch that part of the fault.
     public var missed: [String] { expected.filter { !failed.contains($0) } }
 
-    public var caughtAsDeclared: Bool { missed.isEmpty && unexpected.isEmpty }
+    /// A profile that declares nothing to fail is never "caught as declared": there is nothing to compare.
+    public var caughtAsDeclared: Bool { !expected.isEmpty && missed.isEmpty && unexpected.isEmpty }
 
     /// One line: `faulty on purpose (faulty/x): expected to fail A, B; failed A, B — caught as declared`.
     public var line: String {
         let failedList = failed.isEmpty ? "nothing" : failed.joined(separator: ", ")
+        guard !expected.isEmpty else {
+            return
+                "Card profile \(profile) is faulty on purpose but declares no expected_failures; failed \(failedList)"
+        }
         var text =
             "Card profile \(profile) is faulty on purpose: expected to fail \(expected.joined(separator: ", ")); "
             + "failed \(failedList)"

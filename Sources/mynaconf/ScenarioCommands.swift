@@ -178,6 +178,8 @@ struct RunCommand: AsyncParsableCommand {
             target.cardProfile = "real card (emulated: \(defaultProfile.name))"
             target.isRealCard = true
         }
+        // A faulty card forced with --card runs only the scenarios written for the card it copies.
+        let forcedProfile = card != nil && !asRealCard ? defaultProfile : nil
         var identity: CardIdentity?
         if let persistent, policy != nil {
             let atr = (try? await persistent.reset()) ?? []
@@ -194,9 +196,10 @@ struct RunCommand: AsyncParsableCommand {
         runLoop: for _ in 0..<`repeat` {
             for scenario in scenarios {
                 if interruption.happened { break runLoop }
-                if let reason = ScenarioSupport.faultyCardRefusal(for: scenario, forced: card.map { _ in defaultProfile })
+                let refusal =
+                    ScenarioSupport.faultyCardRefusal(for: scenario, forced: forcedProfile)
                     ?? policy?.refusal(for: scenario, environment: environment)
-                {
+                if let reason = refusal {
                     let result = ScenarioSupport.skipped(scenario, reason: reason)
                     results.append(result)
                     console.scenarioFinished(result)
@@ -235,10 +238,10 @@ struct RunCommand: AsyncParsableCommand {
             target: target, startedAt: startedAt, duration: clock.now - start, scenarios: results,
             interrupted: interruption.happened || interruptedByCardChange, endedAt: Date(), inputs: inputs)
         try writeReports(run)
-        let faulty =
-            card != nil && !defaultProfile.chip.faults.isEmpty && !asRealCard
-            ? FaultyCardVerdict(profile: defaultProfile.name, expected: defaultProfile.chip.expectedFailures, run: run)
-            : nil
+        let faulty = forcedProfile.flatMap { profile in
+            profile.chip.faults.isEmpty
+                ? nil : FaultyCardVerdict(profile: profile.name, expected: profile.chip.expectedFailures, run: run)
+        }
         console.summary(run, faulty: faulty)
         if interruptedByCardChange, let identity {
             throw Failure.environment(

@@ -12,11 +12,14 @@ import YAMLSource
 @Suite("Faulty profiles")
 struct FaultyProfileTests {
     static let names: [String] = {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(repositoryRoot)/Vectors/cards/faulty")) ?? []
+        let names =
+            (try? FileManager.default.contentsOfDirectory(atPath: "\(repositoryRoot)/Vectors/cards/faulty")) ?? []
         return names.filter { $0.hasSuffix(".yaml") }.map { "faulty/" + $0.dropLast(5) }.sorted()
     }()
 
-    @Test("Every faulty profile loads by its folder name, with one fault and the requirements it must fail", arguments: names)
+    @Test(
+        "Every faulty profile loads by its folder name, with one fault and the requirements it must fail",
+        arguments: names)
     func faultyProfileLoads(name: String) throws {
         let profile = try loadProfile(name)
         #expect(profile.name == name)
@@ -50,7 +53,8 @@ struct FaultyProfileTests {
                 atPath: URL(fileURLWithPath: path).deletingLastPathComponent().deletingLastPathComponent().path)
         }
         let first = tail.components(separatedBy: "\n")[0]
-        let line = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")
+        let line =
+            try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")
             .firstIndex { $0 == first }.map { $0 + 1 } ?? 0
         do {
             _ = try CardProfile.load(path: path)
@@ -120,7 +124,9 @@ struct FaultyProfileTests {
         var card = try makeCard("faulty/token-label-padding")
         _ = try card.send(selectJPKI)
         _ = try card.send(selectEF("0006"))
-        #expect(try card.send("00B0000020") == Hex.encode(ascii("JPKIAPICCTOKEN2")) + String(repeating: "00", count: 17) + "9000")
+        #expect(
+            try card.send("00B0000020") == Hex.encode(ascii("JPKIAPICCTOKEN2")) + String(repeating: "00", count: 17)
+                + "9000")
     }
 
     @Test("security_state_survives_reselect: after re-selecting the AP the auth key still signs")
@@ -228,7 +234,8 @@ struct FaultyProfileTests {
         _ = try card.send(selectEF("0017"))
         var read: [UInt8] = []
         while true {
-            let response = try card.exchange(apdu("00B0" + Hex.encode([UInt8(read.count >> 8), UInt8(read.count & 0xFF)]), le: 0))
+            let response = try card.exchange(
+                apdu("00B0" + Hex.encode([UInt8(read.count >> 8), UInt8(read.count & 0xFF)]), le: 0))
             guard response.statusWord == .success else { break }
             read += response.data
         }

@@ -54,7 +54,8 @@ struct ChipSuitesTests {
 
     /// Every profile in `Vectors/cards/faulty/`, by the name `--card` takes (`faulty/readable-auth-key`).
     static let faultyProfiles: [String] = {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(repositoryRoot)/Vectors/cards/faulty")) ?? []
+        let names =
+            (try? FileManager.default.contentsOfDirectory(atPath: "\(repositoryRoot)/Vectors/cards/faulty")) ?? []
         return names.filter { $0.hasSuffix(".yaml") }.map { "faulty/" + $0.dropLast(5) }.sorted()
     }()
 

@@ -178,7 +178,8 @@ public enum CardFault: String, Sendable, CaseIterable {
         case .selectAnswersDataUnasked: "SELECT with P2 0C (no response data) answers the FCI anyway"
         case .tokenLabelPadding: "EF 0006 pads the token label with 00 bytes, not blanks"
         case .securityStateSurvivesReselect: "re-selecting the JPKI AP keeps the verified PIN"
-        case .authCACertificateMismatch: "EF 000B holds the signing CA's certificate: the auth certificate does not chain"
+        case .authCACertificateMismatch:
+            "EF 000B holds the signing CA's certificate: the auth certificate does not chain"
         case .signingCertificateUnprotected: "the signing certificate EF 0001 is readable without the signing password"
         case .certificateValidityOneYear: "the certificates are valid one year from issue, not to the 5th birthday"
         case .emptyVerifySpendsTry: "the JPKI AP's empty VERIFY spends a try before it reports the tries left"
