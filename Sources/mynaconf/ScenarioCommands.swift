@@ -58,7 +58,13 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Run against the built-in emulated card (the default).")
     var emulator = false
 
-    @Option(help: "Card profile for every scenario: a name from Vectors/cards or a path.")
+    @Option(
+        help: ArgumentHelp(
+            "Card profile for every scenario: a name from Vectors/cards or a path.",
+            discussion: """
+                A faulty profile (faulty/NAME) runs the scenarios written for the card it copies, skips those \
+                for other card states, and the summary compares what failed with its expected_failures.
+                """))
     var card: String?
 
     @Option(help: "Only scenarios whose tags match this expression, e.g. 'jpki and not destructive'.")
