@@ -15,7 +15,22 @@ public enum JSONReport {
     }
 
     static func document(_ run: RunResult) -> JSONValue {
-        .object([
+        var target: [String: JSONValue] = [
+            "reader": .string(run.target.reader),
+            "readerFirmware": .optional(run.target.readerFirmware),
+            "atr": .string(run.target.atr),
+            "cardProfile": .string(run.target.cardProfile),
+            "cards": .array(run.target.cards.map(card)),
+            "harnessVersion": .string(run.target.harnessVersion),
+            "harnessCommit": .optional(run.target.harnessCommit),
+            "harnessModified": .bool(run.target.harnessModified),
+            "realCard": .bool(run.target.isRealCard),
+        ]
+        // Only a faulty card has it, so every other report stays byte-for-byte what it was.
+        if let expected = run.target.expectedFailures {
+            target["expectedFailures"] = .array(expected.map(JSONValue.string))
+        }
+        return .object([
             "format": .string(format),
             "schemaVersion": .integer(schemaVersion),
             "run": .object([
@@ -24,17 +39,7 @@ public enum JSONReport {
                 "durationMs": .milliseconds(run.duration),
                 "interrupted": .bool(run.interrupted),
             ]),
-            "target": .object([
-                "reader": .string(run.target.reader),
-                "readerFirmware": .optional(run.target.readerFirmware),
-                "atr": .string(run.target.atr),
-                "cardProfile": .string(run.target.cardProfile),
-                "cards": .array(run.target.cards.map(card)),
-                "harnessVersion": .string(run.target.harnessVersion),
-                "harnessCommit": .optional(run.target.harnessCommit),
-                "harnessModified": .bool(run.target.harnessModified),
-                "realCard": .bool(run.target.isRealCard),
-            ]),
+            "target": .object(target),
             "inputs": .array(
                 run.inputs.map { input in
                     .object([

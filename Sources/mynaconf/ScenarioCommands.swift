@@ -186,6 +186,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         // A faulty card forced with --card runs only the scenarios written for the card it copies.
         let forcedProfile = card != nil && !asRealCard ? defaultProfile : nil
+        if let forcedProfile, !forcedProfile.chip.faults.isEmpty {
+            target.expectedFailures = forcedProfile.chip.expectedFailures
+        }
         var identity: CardIdentity?
         if let persistent, policy != nil {
             let atr = (try? await persistent.reset()) ?? []

@@ -76,7 +76,9 @@ struct ChipSuitesTests {
 
     /// Runs `mynaconf run ARGUMENTS --json FILE` without MYNACONF_OCSP_URL (the OCSP scenarios are skipped) and
     /// returns the exit status, the scenarios of the JSON report and the console output (stdout and stderr).
-    func report(_ arguments: [String]) throws -> (status: Int32, scenarios: [[String: Any]], stdout: String) {
+    func report(_ arguments: [String]) throws -> (
+        status: Int32, scenarios: [[String: Any]], stdout: String, target: [String: Any]
+    ) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("mynaconf-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         let process = Process()
@@ -98,9 +100,9 @@ struct ChipSuitesTests {
             let scenarios = json["scenarios"] as? [[String: Any]]
         else {
             Issue.record("no JSON report (exit \(process.terminationStatus)): \(stdout)")
-            return (process.terminationStatus, [], stdout)
+            return (process.terminationStatus, [], stdout, [:])
         }
-        return (process.terminationStatus, scenarios, stdout)
+        return (process.terminationStatus, scenarios, stdout, json["target"] as? [String: Any] ?? [:])
     }
 
     @Test(
@@ -109,7 +111,8 @@ struct ChipSuitesTests {
     func faultyProfileCaught(profile: String) throws {
         let expected = try Self.expectedFailures(profile)
         try #require(!expected.isEmpty, "\(profile) declares no expected_failures")
-        let (status, scenarios, stdout) = try report(["Scenarios", "--card", profile])
+        let (status, scenarios, stdout, target) = try report(["Scenarios", "--card", profile])
+        #expect(target["expectedFailures"] as? [String] == expected, "the JSON report says what the card must fail")
         #expect(status == 1, "a faulty card must fail the run")
         #expect(scenarios.count >= 60, "the whole tree ran")
         var failedRequirements = Set<String>()
@@ -182,6 +185,7 @@ struct ChipSuitesTests {
         let plain = try report(["Scenarios/jpki/select-and-token.yaml", "--card", "default"])
         #expect(plain.status == 0)
         #expect(!plain.stdout.contains("faulty on purpose"))
+        #expect(plain.target["expectedFailures"] == nil)
     }
 
     @Test("The card-state scenarios depend on their state: on the default card each state's scenario fails")
