@@ -40,6 +40,14 @@ struct FaultyProfileTests {
         } catch {
             #expect(error.message.contains("no card profile named 'no-such-profile'"), "\(error)")
         }
+        for old in ["faulty-readable-auth-key", "readable-auth-key"] {
+            do {
+                _ = try CardProfileLocator.load(old)
+                Issue.record("\(old) loaded")
+            } catch {
+                #expect(error.message.hasSuffix("did you mean 'faulty/readable-auth-key'?"), "\(error)")
+            }
+        }
     }
 
     // MARK: - What the loader refuses
@@ -89,6 +97,14 @@ struct FaultyProfileTests {
             #expect(error.location?.line == line)
             #expect(error.message.contains("belongs to a faulty profile: declare the card's `faults:` too"), "\(error)")
         }
+    }
+
+    @Test("based_on names a profile that exists")
+    func basedOn() throws {
+        let (error, line) = try loadError(appending: "faults: [readable_auth_key]\nbased_on: under-16")
+        #expect(error.location?.line == line + 1)
+        #expect(error.message.contains("no card profile named 'under-16' to be based on"), "\(error)")
+        #expect(try loadProfile("faulty/under-15-presence-flags").chip.basedOn == "under-15")
     }
 
     @Test("An entry that is no requirement ID, or an empty list, is refused")

@@ -44,7 +44,12 @@ public enum CardProfileLocator {
             directories.isEmpty
             ? "no Vectors folder found; set MYNACONF_VECTORS"
             : directories.map { $0 + "/cards" }.joined(separator: ", ")
-        throw Diagnostic("no card profile named '\(card)' (searched \(searched))", at: nil)
+        // Faulty profiles live in cards/faulty/ and are named faulty/NAME; the old faulty-NAME spelling is pointed there.
+        let bare = card.hasPrefix("faulty-") ? String(card.dropFirst("faulty-".count)) : card
+        let hint =
+            directories.contains { FileManager.default.fileExists(atPath: "\(faultyDirectory($0))/\(bare).yaml") }
+            ? "; did you mean 'faulty/\(bare)'?" : ""
+        throw Diagnostic("no card profile named '\(card)' (searched \(searched))\(hint)", at: nil)
     }
 
     /// The profile names available (`default`, `faulty/readable-auth-key`), for help text and errors.

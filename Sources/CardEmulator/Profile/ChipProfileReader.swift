@@ -98,6 +98,16 @@ struct ChipProfileReader {
             guard !name.isEmpty, !name.contains("/"), !name.hasSuffix(".yaml") else {
                 throw node.error("'\(name)' is not a committed profile's name (e.g. default, under-15)")
             }
+            // The card it copies sits beside the faulty folder (cards/NAME.yaml) or wherever --card NAME finds it.
+            let folder = (file.path as NSString).deletingLastPathComponent
+            let beside = ["\(folder)/\(name).yaml", "\(folder)/../\(name).yaml"]
+            guard
+                beside.contains(where: FileManager.default.fileExists)
+                    || (try? CardProfileLocator.path(for: name)) != nil
+            else {
+                throw node.error(
+                    "no card profile named '\(name)' to be based on (looked beside this file and in Vectors/cards)")
+            }
             profile.chip.basedOn = name
         }
         guard let node = root["expected_failures"] else { return }
