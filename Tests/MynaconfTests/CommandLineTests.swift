@@ -338,11 +338,22 @@ struct ReportCommandLineTests {
             "\(directory)/results.json",
         ]
         process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-        process.standardOutput = FileHandle.nullDevice
+        let output = Pipe()
+        process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        Thread.sleep(forTimeInterval: 1.5)
+        // Interrupt once scenarios are running (the first progress line), not while inputs still load, however
+        // slow the machine; then keep draining the pipe so the process never blocks on a full one.
+        let reader = output.fileHandleForReading
+        var seen = Data()
+        while !seen.contains(UInt8(ascii: "\n")) {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            seen += chunk
+        }
         process.interrupt()
+        let drain = Thread { while !reader.availableData.isEmpty {} }
+        drain.start()
         process.waitUntilExit()
         #expect(process.terminationStatus == 1)
         let junit = try String(contentsOfFile: "\(directory)/junit.xml", encoding: .utf8)
