@@ -80,7 +80,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Card profile for every scenario: a name from Vectors/cards or a path. With --reader: the profile that `mynaconf emulate` runs behind it.")
+            "Card profile for every scenario: a name from Vectors/cards or a path. With --reader: the profile that `mynaconf emulate` runs behind it."
+    )
     var card: String?
 
     @Option(help: "Only scenarios whose tags match this expression, e.g. 'jpki and not destructive'.")
@@ -129,7 +130,9 @@ struct RunCommand: AsyncParsableCommand {
                 "--reader and --emulator are exclusive: --reader runs on the card in a PC/SC reader, --emulator (the "
                     + "default) on the built-in emulated card")
         }
-        if let reader, reader.isEmpty { throw ValidationError("--reader needs a reader name; `mynaconf readers` lists them") }
+        if let reader, reader.isEmpty {
+            throw ValidationError("--reader needs a reader name; `mynaconf readers` lists them")
+        }
         if reader != nil && asRealCard && card != nil {
             throw ValidationError(
                 "--as-real-card with --reader and --card: --card says the reader holds `mynaconf emulate` with that "
@@ -270,7 +273,8 @@ struct RunCommand: AsyncParsableCommand {
                     if let needed = scenario.card, needed != defaultProfile.name {
                         let result = ScenarioSupport.skipped(
                             scenario,
-                            reason: "needs the card profile '\(needed)'; the emulator behind '\(behindReader.readerName)' "
+                            reason:
+                                "needs the card profile '\(needed)'; the emulator behind '\(behindReader.readerName)' "
                                 + "runs '\(defaultProfile.name)'")
                         results.append(result)
                         console.scenarioFinished(result)

@@ -130,7 +130,9 @@ public enum ReaderFirmware {
             )
         }
         if readers.isEmpty {
-            return (nil, "no USB CCID reader is visible on this machine (a virtual or network reader has no USB descriptor)")
+            return (
+                nil, "no USB CCID reader is visible on this machine (a virtual or network reader has no USB descriptor)"
+            )
         }
         return (
             nil,
