@@ -289,7 +289,7 @@ extension InteropTests {
             let directory = try scratch()
             defer { try? FileManager.default.removeItem(atPath: directory) }
             // The first scenario waits long enough for the card to be swapped under it; the second never runs.
-            try "id: A-WAIT\ntitle: select, then wait\nsteps:\n  - select: jpki\n  - wait: 6000\n"
+            try "id: A-WAIT\ntitle: select, then wait\nsteps:\n  - select: jpki\n  - wait: 10000\n"
                 .write(toFile: "\(directory)/a.yaml", atomically: true, encoding: .utf8)
             try "id: B-AFTER\ntitle: select after the swap\nsteps:\n  - select: jpki\n"
                 .write(toFile: "\(directory)/b.yaml", atomically: true, encoding: .utf8)
