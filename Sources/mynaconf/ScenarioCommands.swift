@@ -141,6 +141,9 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // From the first moment: a Ctrl-C while the files load (or the reader connects) still ends in reports.
+        let interruption = Interruption()
+        interruption.install()
         let catalog = ScenarioCatalog.load(paths: paths)
         var scenarios = catalog.scenarios
         var problems = catalog.diagnostics
@@ -187,8 +190,6 @@ struct RunCommand: AsyncParsableCommand {
             inputs.append(try Evidence.input(.cardProfile, path: path))
         }
 
-        let interruption = Interruption()
-        interruption.install()
         var stopReason: String?
         let console = ConsoleReporter(
             colour: ConsoleReporter.shouldUseColour(
