@@ -71,6 +71,10 @@ public enum JUnitReport {
             ("harness.modified", target.harnessModified ? "true" : "false"),
             ("reader", target.reader),
             ("reader.firmware", target.readerFirmware ?? "unknown"),
+        ]
+        // Added after the fixed names, and only when there is a reason to give, so earlier reports still compare.
+        if let note = target.readerFirmwareNote { properties.append(("reader.firmware.note", note)) }
+        properties += [
             ("card.atr", target.atr),
             ("card.profile", target.cardProfile),
             ("card.real", target.isRealCard ? "true" : "false"),
@@ -90,6 +94,7 @@ public enum JUnitReport {
             ("run.ended", Figures.timestamp(run.endedAt, fractional: false)),
             ("run.interrupted", run.interrupted ? "true" : "false"),
         ]
+        if let reason = run.stopReason { properties.append(("run.stop-reason", reason)) }
         // One property per input, named by its path, so two runs compare file by file.
         for input in run.inputs {
             properties.append(("sha256:" + input.path, input.sha256))
