@@ -28,6 +28,17 @@ struct FaultyProfileTests {
         #expect(Set(profile.chip.expectedFailures).count == profile.chip.expectedFailures.count)
     }
 
+    @Test("Faults live in Vectors/cards/faulty/ only: no profile outside it declares one")
+    func faultsOnlyInTheFaultyFolder() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: "\(repositoryRoot)/Vectors/cards")
+            .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
+        #expect(names.count >= 11)
+        for name in names {
+            let profile = try loadProfile(name)
+            #expect(profile.chip.faults.isEmpty && profile.chip.expectedFailures.isEmpty, "\(name) declares a fault")
+        }
+    }
+
     @Test("--card finds a faulty profile as faulty/NAME; a missing one is named in the error")
     func locatorFindsTheFolder() throws {
         let path = try CardProfileLocator.path(for: "faulty/readable-auth-key")
