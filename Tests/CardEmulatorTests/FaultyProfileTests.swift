@@ -28,6 +28,39 @@ struct FaultyProfileTests {
         #expect(Set(profile.chip.expectedFailures).count == profile.chip.expectedFailures.count)
     }
 
+    /// A profile's settings as lines, without comments, blank lines, the keys that name and describe it or declare
+    /// its faults, and with paths written from Vectors/cards/ (a faulty profile sits one folder deeper).
+    static func settings(_ path: String) throws -> [String] {
+        try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n").compactMap { raw in
+            // Whole-line comments go, and a trailing one after " #" (no committed value contains " #").
+            if raw.trimmingCharacters(in: .whitespaces).hasPrefix("#") { return nil }
+            var line = raw.components(separatedBy: " #")[0]
+            while line.hasSuffix(" ") { line.removeLast() }
+            let skipped = ["profile:", "description:", "faults:", "expected_failures:", "based_on:"]
+            guard !line.isEmpty, !skipped.contains(where: line.hasPrefix) else { return nil }
+            return line.replacingOccurrences(of: "../../", with: "../").replacingOccurrences(
+                of: ": ../images/", with: ": images/")
+        }
+    }
+
+    @Test(
+        "A faulty profile is the card it is based on plus its fault: only the fault's own data line may differ",
+        arguments: names)
+    func copiesItsBase(name: String) throws {
+        let profile = try loadProfile(name)
+        let base = try Self.settings(profilePath(profile.chip.basedOn ?? "default"))
+        let faulty = try Self.settings(profilePath(name))
+        // The two faults that are data the loader would otherwise refuse change exactly one line each.
+        let allowed: [CardFault: String] = [
+            .myNumberCheckDigit: "  my_number: \"123456789010\"",
+            .cardFacePhotoFormat: "    face_photo: images/default-face.jpg",
+        ]
+        let differing = faulty.enumerated().filter { $0.offset >= base.count || base[$0.offset] != $0.element }
+        #expect(faulty.count == base.count, "\(name) has other keys than its base")
+        let expected = profile.chip.faults.compactMap { allowed[$0] }
+        #expect(differing.map(\.element) == expected, "\(name) differs from its base: \(differing.map(\.element))")
+    }
+
     @Test("Faults live in Vectors/cards/faulty/ only: no profile outside it declares one")
     func faultsOnlyInTheFaultyFolder() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: "\(repositoryRoot)/Vectors/cards")
