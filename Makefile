@@ -9,7 +9,7 @@ BIN := .build/debug/mynaconf
 all: build
 
 help:
-	@echo "make run      build and run the conformance suite (Scenarios/) on the built-in emulator; CARD=NAME forces a card profile"
+	@echo "make run      build and run the conformance suite (Scenarios/) on the built-in emulator; CARD=NAME forces a card profile (CARD=faulty/NAME: a deliberately faulty one)"
 	@echo "make run-reader  the JPKI suite through pcscd + vpcd against mynaconf emulate (run --reader)"
 	@echo "make test     build and run every test"
 	@echo "make install  install a release build: PREFIX=$(PREFIX)"

@@ -64,6 +64,9 @@ public struct TargetInfo: Sendable, Hashable {
     public var harnessModified: Bool
     /// True when the card is a real card (personal data rules apply in later issues).
     public var isRealCard: Bool
+    /// On a deliberately faulty card forced with `--card`: the requirements its profile says the run must fail
+    /// (`expected_failures`). Nil on every other card.
+    public var expectedFailures: [String]?
 
     public init(
         reader: String, atr: String, cardProfile: String, harnessVersion: String, isRealCard: Bool,

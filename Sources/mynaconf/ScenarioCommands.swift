@@ -79,9 +79,13 @@ struct RunCommand: AsyncParsableCommand {
     var reader: String?
 
     @Option(
-        help:
-            "Card profile for every scenario: a name from Vectors/cards or a path. With --reader: the profile that `mynaconf emulate` runs behind it."
-    )
+        help: ArgumentHelp(
+            "Card profile for every scenario: a name from Vectors/cards or a path. With --reader: the profile that "
+                + "`mynaconf emulate` runs behind it.",
+            discussion: """
+                A faulty profile (faulty/NAME) runs the scenarios written for the card it copies, skips those \
+                for other card states, and the summary compares what failed with its expected_failures.
+                """))
     var card: String?
 
     @Option(help: "Only scenarios whose tags match this expression, e.g. 'jpki and not destructive'.")
@@ -239,6 +243,11 @@ struct RunCommand: AsyncParsableCommand {
             target.cardProfile = "real card (emulated: \(defaultProfile.name))"
             target.isRealCard = true
         }
+        // A faulty card forced with --card runs only the scenarios written for the card it copies.
+        let forcedProfile = card != nil && !asRealCard ? defaultProfile : nil
+        if let forcedProfile, !forcedProfile.chip.faults.isEmpty {
+            target.expectedFailures = forcedProfile.chip.expectedFailures
+        }
         var identity: CardIdentity?
         if let persistent, policy != nil {
             let atr: [UInt8]
@@ -260,7 +269,10 @@ struct RunCommand: AsyncParsableCommand {
         runLoop: for _ in 0..<`repeat` {
             for scenario in scenarios {
                 if interruption.happened { break runLoop }
-                if let policy, let reason = policy.refusal(for: scenario, environment: environment) {
+                let refusal =
+                    ScenarioSupport.faultyCardRefusal(for: scenario, forced: forcedProfile)
+                    ?? policy?.refusal(for: scenario, environment: environment)
+                if let reason = refusal {
                     let result = ScenarioSupport.skipped(scenario, reason: reason)
                     results.append(result)
                     console.scenarioFinished(result)
@@ -271,7 +283,10 @@ struct RunCommand: AsyncParsableCommand {
                 let asOf: CalendarDate
                 var profileName: String?
                 if emulatedBehindReader, let behindReader {
-                    if let needed = scenario.card, needed != defaultProfile.name {
+                    // A faulty card stands in for the card it copies (based_on): those scenarios run on it.
+                    if let needed = scenario.card, needed != defaultProfile.name,
+                        needed != defaultProfile.chip.basedOn
+                    {
                         let result = ScenarioSupport.skipped(
                             scenario,
                             reason:
@@ -332,7 +347,11 @@ struct RunCommand: AsyncParsableCommand {
             interrupted: interruption.happened || stopReason != nil, endedAt: Date(), inputs: inputs)
         run.stopReason = stopReason
         try writeReports(run)
-        console.summary(run)
+        let faulty = forcedProfile.flatMap { profile in
+            profile.chip.faults.isEmpty
+                ? nil : FaultyCardVerdict(profile: profile.name, expected: profile.chip.expectedFailures, run: run)
+        }
+        console.summary(run, faulty: faulty)
         if let stopReason { throw Failure.environment("stopped: \(stopReason)") }
         if interruption.happened {
             FileHandle.standardError.write(Data("interrupted: the reports hold what ran\n".utf8))
@@ -438,6 +457,17 @@ final class Interruption: @unchecked Sendable {
 enum ScenarioSupport {
     static func profile(_ name: String) throws -> CardProfile {
         do { return try CardProfileLocator.load(name) } catch { throw Failure.input("\(error)") }
+    }
+
+    /// Why a scenario does not run on the faulty card `--card` forces: it was written for another card state
+    /// (`card: auth-pin-blocked`) than the one the faulty card copies (`based_on`, default `default`), so its
+    /// failure there would say nothing about the fault. Nil when it runs.
+    static func faultyCardRefusal(for scenario: Scenario, forced profile: CardProfile?) -> String? {
+        guard let profile, !profile.chip.faults.isEmpty else { return nil }
+        let base = profile.chip.basedOn ?? "default"
+        let written = scenario.card ?? "default"
+        guard written != base else { return nil }
+        return "written for the card '\(written)'; the faulty card \(profile.name) is '\(base)' with a fault"
     }
 
     /// A scenario that did not run, with why.

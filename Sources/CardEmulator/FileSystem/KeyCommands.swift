@@ -25,6 +25,9 @@ extension EmulatedCard {
             return ResponseAPDU(statusWord: error.statusWord)
         }
         let verified = securityState.verified.contains(fid)
+        // The fault change_pin_accepts_malformed: the JPKI AP's CHANGE REFERENCE DATA skips the format check.
+        let acceptsMalformed =
+            change == .changeReferenceData && faults.contains(.changePINAcceptsMalformed) && inJPKI
         return withCredential(fid) { credential in
             // 照合番号 change with the card face, never by command; each PIN by the one command its AP uses.
             guard credential.change == change else { return ResponseAPDU(statusWord: .commandNotAllowed) }
@@ -32,7 +35,9 @@ extension EmulatedCard {
             guard verified || !credential.changeNeedsVerification else {
                 return ResponseAPDU(statusWord: .securityStatusNotSatisfied)
             }
-            guard credential.format.accepts(command.data) else { return ResponseAPDU(statusWord: .wrongData) }
+            guard credential.format.accepts(command.data) || acceptsMalformed else {
+                return ResponseAPDU(statusWord: .wrongData)
+            }
             credential.value = command.data
             return ResponseAPDU(statusWord: .success)
         }
