@@ -61,6 +61,8 @@ public struct Step: Sendable {
     public var expect: Expectation
     /// The response data is kept under this name for later steps (`${name}`).
     public var capture: String?
+    /// Whether the step's commands go protected in the open secure-messaging session, and how they are spoiled.
+    public var protection = StepProtection()
     public var location: SourceLocation
 
     public init(action: Action, expect: Expectation, capture: String? = nil, location: SourceLocation) {
@@ -98,6 +100,14 @@ public indirect enum Action: Sendable {
     /// The inner steps, `times` times; timing budgets apply across the iterations.
     case repeatSteps(times: Int, steps: [Step])
     case wait(milliseconds: Int)
+    /// GET CHALLENGE + MUTUAL AUTHENTICATE; opens a host secure-messaging session.
+    case mutualAuthenticate(MutualAuthenticationSetup)
+    /// A card AP's whole install through the free-area manager, each phase timed.
+    case installAP(InstallSpec)
+    /// The holder's request to delete an installed AP (`8C E4`).
+    case deleteAP(FreeAreaSession, aid: Template)
+    /// The move-out command (`8C EE`) that erases the local region.
+    case moveOut(FreeAreaSession)
 
     /// The name of the step kind as written in YAML, for messages and timing tables.
     public var name: String {
@@ -114,6 +124,10 @@ public indirect enum Action: Sendable {
         case .powerCycle: "power_cycle"
         case .repeatSteps: "repeat"
         case .wait: "wait"
+        case .mutualAuthenticate: "mutual_authenticate"
+        case .installAP: "install_ap"
+        case .deleteAP: "delete_ap"
+        case .moveOut: "move_out"
         }
     }
 }

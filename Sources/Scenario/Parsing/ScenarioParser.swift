@@ -125,8 +125,12 @@ public struct ScenarioParser {
 
     static let actionKeys = [
         "apdu", "select", "verify", "change_pin", "read", "read_record", "sign", "get_challenge", "reset",
-        "power_cycle", "repeat", "wait",
+        "power_cycle", "repeat", "wait", "mutual_authenticate", "install_ap", "delete_ap", "move_out",
     ]
+    /// Step keys besides the action: what to check, what to keep, and how to send it in secure messaging.
+    static let stepKeys = ["expect", "capture", "secure", "tamper", "replay"]
+    /// Actions whose commands can go protected in an open session.
+    static let protectableActions = ["apdu", "verify", "change_pin", "read", "read_record", "sign", "get_challenge"]
 
     private func parseSteps(_ nodes: [YAMLNode], scope: inout VariableScopeCheck) -> [Step] {
         var steps: [Step] = []
@@ -154,7 +158,7 @@ public struct ScenarioParser {
         }
         guard
             let map = value({ () throws(Diagnostic) in
-                try node.mapping(allowing: Self.actionKeys + ["expect", "capture"])
+                try node.mapping(allowing: Self.actionKeys + Self.stepKeys)
             })
         else {
             return nil
@@ -200,8 +204,50 @@ public struct ScenarioParser {
             }
             if let capture { scope.captured.insert(capture) }
         }
+        let protection = stepProtection(map, action: key)
         guard let action else { return nil }
-        return Step(action: action, expect: expect, capture: capture, location: node.location)
+        var step = Step(action: action, expect: expect, capture: capture, location: node.location)
+        step.protection = protection
+        return step
+    }
+
+    /// `secure: true|false` on a step that sends commands; `tamper:` and `replay: previous` on a raw `apdu` only,
+    /// which is where a negative test writes the command it spoils.
+    private func stepProtection(_ map: YAMLMapping, action: String) -> StepProtection {
+        var protection = StepProtection()
+        if let node = map["secure"] {
+            if Self.protectableActions.contains(action) {
+                protection.secure = value { () throws(Diagnostic) in try node.bool() }
+            } else {
+                sink.diagnostics.append(
+                    node.error(
+                        "secure applies to steps that send commands in a session (\(Self.protectableActions.joined(separator: ", "))), not to \(action)"
+                    ))
+            }
+        }
+        for key in ["tamper", "replay"] {
+            guard let node = map[key] else { continue }
+            guard action == "apdu" else {
+                sink.diagnostics.append(
+                    node.error("\(key) applies to a raw apdu step only (write the command you spoil as an apdu)"))
+                continue
+            }
+            if key == "tamper" {
+                protection.tamper = value { () throws(Diagnostic) in
+                    TamperKind(rawValue: try node.choice(TamperKind.allCases.map(\.rawValue)))!
+                }
+            } else {
+                _ = value { () throws(Diagnostic) in try node.choice(["previous"]) }
+                protection.replayPrevious = true
+            }
+        }
+        if protection.tamper != nil && protection.replayPrevious, let node = map["replay"] {
+            sink.diagnostics.append(node.error("give either tamper or replay, not both: a replay is sent unchanged"))
+        }
+        if protection.secure == false, protection.tamper != nil || protection.replayPrevious, let node = map["secure"] {
+            sink.diagnostics.append(node.error("tamper and replay spoil a protected command; secure: false sends it plain"))
+        }
+        return protection
     }
 
     private func defaultExpectation(for key: String, _ node: YAMLNode) -> Expectation {
@@ -358,9 +404,158 @@ public struct ScenarioParser {
             else { return nil }
             if inner.isEmpty { sink.diagnostics.append(node.error("repeat needs at least one step")) }
             return .repeatSteps(times: times, steps: parseSteps(inner, scope: &scope))
+        case "mutual_authenticate": return mutualAuthentication(node, scope: scope)
+        case "install_ap": return installation(node, scope: scope)
+        case "delete_ap":
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.sessionKeys + ["aid"]) }),
+                let session = freeAreaSession(map, scope: scope),
+                let aidNode = value({ () throws(Diagnostic) in try map.required("aid") }),
+                let aid = aidTemplate(aidNode, scope: scope)
+            else { return nil }
+            return .deleteAP(session, aid: aid)
+        case "move_out":
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.sessionKeys) }),
+                let session = freeAreaSession(map, scope: scope, defaultRegion: .local)
+            else { return nil }
+            return .moveOut(session)
         default:
             return nil
         }
+    }
+
+    // MARK: - Free area (MCAP-1, an assumption: docs/card-ap-profile.md)
+
+    static let mutualAuthenticationKeys = ["key", "suite", "reference", "region", "protect"]
+    static let sessionKeys = ["region", "key", "suite", "manager"]
+    static let installKeys = sessionKeys + ["package", "aid", "block_size", "create_region", "budgets_ms"]
+
+    private func suiteName(_ node: YAMLNode?) -> SecureMessagingSuiteName? {
+        guard let node else { return .aes128 }
+        return value { () throws(Diagnostic) in
+            SecureMessagingSuiteName(rawValue: try node.choice(SecureMessagingSuiteName.allCases.map(\.rawValue)))!
+        }
+    }
+
+    /// A 16-byte key seed: hex, or an expression such as `${card.free_area.local.key}`.
+    private func keySeed(_ node: YAMLNode, scope: VariableScopeCheck) -> Template? {
+        guard let parsed = template(node, scope: scope, hex: true) else { return nil }
+        if !parsed.hasExpressions, let bytes = try? Hex.decode(parsed.text), bytes.count != 16 {
+            sink.diagnostics.append(node.error("a key seed is 16 bytes (32 hex digits); this one is \(bytes.count)"))
+            return nil
+        }
+        return parsed
+    }
+
+    private func aidTemplate(_ node: YAMLNode, scope: VariableScopeCheck) -> Template? {
+        guard let parsed = template(node, scope: scope, hex: true) else { return nil }
+        if !parsed.hasExpressions, let bytes = try? Hex.decode(parsed.text), !(5...16).contains(bytes.count) {
+            sink.diagnostics.append(node.error("an AID is 5 to 16 bytes; this one is \(bytes.count)"))
+            return nil
+        }
+        return parsed
+    }
+
+    private func mutualAuthentication(_ node: YAMLNode, scope: VariableScopeCheck) -> Action? {
+        guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.mutualAuthenticationKeys) }),
+            let keyNode = value({ () throws(Diagnostic) in try map.required("key") }),
+            let key = keySeed(keyNode, scope: scope), let suite = suiteName(map["suite"])
+        else { return nil }
+        var reference: UInt8 = 0x80
+        if map["reference"] != nil && map["region"] != nil {
+            sink.diagnostics.append(node.error("give either reference or region, not both"))
+        }
+        if let regionNode = map["region"] {
+            guard
+                let region = value({ () throws(Diagnostic) in
+                    FreeAreaRegion(rawValue: try regionNode.choice(FreeAreaRegion.allCases.map(\.rawValue)))!
+                })
+            else { return nil }
+            reference = region.keyReference
+        }
+        if let referenceNode = map["reference"] {
+            guard
+                let parsed = value({ () throws(Diagnostic) -> UInt8 in
+                    let text = try referenceNode.string()
+                    guard text.count == 2, let byte = UInt8(text, radix: 16) else {
+                        throw referenceNode.error("'\(text)' is not a key reference: one byte in hex, e.g. 80, 81, 82")
+                    }
+                    return byte
+                })
+            else { return nil }
+            reference = parsed
+        }
+        var protect = ProtectionMode.all
+        if let protectNode = map["protect"] {
+            guard
+                let mode = value({ () throws(Diagnostic) in
+                    ProtectionMode(rawValue: try protectNode.choice(ProtectionMode.allCases.map(\.rawValue)))!
+                })
+            else { return nil }
+            protect = mode
+        }
+        return .mutualAuthenticate(
+            MutualAuthenticationSetup(key: key, suite: suite, reference: reference, protect: protect))
+    }
+
+    private func freeAreaSession(
+        _ map: YAMLMapping, scope: VariableScopeCheck, defaultRegion: FreeAreaRegion? = nil
+    ) -> FreeAreaSession? {
+        var region = defaultRegion
+        if let regionNode = map["region"] {
+            region = value { () throws(Diagnostic) in
+                FreeAreaRegion(rawValue: try regionNode.choice(FreeAreaRegion.allCases.map(\.rawValue)))!
+            }
+            if region == nil { return nil }
+        }
+        guard let region else {
+            sink.diagnostics.append(map.node.error("missing key 'region' (local or extended)"))
+            return nil
+        }
+        guard let keyNode = value({ () throws(Diagnostic) in try map.required("key") }),
+            let key = keySeed(keyNode, scope: scope), let suite = suiteName(map["suite"])
+        else { return nil }
+        var manager = Template(literal: Hex.encode(ScenarioLanguage.freeAreaManagerAID), location: map.node.location)
+        if let managerNode = map["manager"] {
+            guard let aid = aidTemplate(managerNode, scope: scope) else { return nil }
+            manager = aid
+        }
+        return FreeAreaSession(region: region, key: key, suite: suite, manager: manager)
+    }
+
+    private func installation(_ node: YAMLNode, scope: VariableScopeCheck) -> Action? {
+        guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.installKeys) }) else {
+            return nil
+        }
+        let session = freeAreaSession(map, scope: scope)
+        let package = value({ () throws(Diagnostic) in try map.required("package") }).flatMap {
+            template($0, scope: scope, hex: true)
+        }
+        let aid = map["aid"].flatMap { aidTemplate($0, scope: scope) }
+        let blockSize =
+            value { () throws(Diagnostic) in
+                try map["block_size"]?.int(in: 1...ScenarioLanguage.maximumLoadBlock)
+            } ?? nil
+        var creation = RegionCreation.auto
+        if let creationNode = map["create_region"] {
+            creation =
+                value { () throws(Diagnostic) in
+                    RegionCreation(rawValue: try creationNode.choice(RegionCreation.allCases.map(\.rawValue)))!
+                } ?? .auto
+        }
+        var budgets: [InstallPhase: Int] = [:]
+        if let budgetNode = map["budgets_ms"] {
+            record { () throws(Diagnostic) in
+                let phases = try budgetNode.mapping(allowing: InstallPhase.allCases.map(\.rawValue))
+                for name in phases.keys {
+                    budgets[InstallPhase(rawValue: name)!] = try phases.required(name).int(in: 0...3_600_000)
+                }
+            }
+        }
+        guard let session, let package else { return nil }
+        return .installAP(
+            InstallSpec(
+                session: session, package: package, aid: aid, blockSize: blockSize ?? ScenarioLanguage.maximumLoadBlock,
+                createRegion: creation, budgets: budgets))
     }
 
     private func fileID(_ node: YAMLNode, scope: VariableScopeCheck) -> Template? {
@@ -677,9 +872,10 @@ struct VariableScopeCheck {
         switch root {
         case "card":
             let name = path.joined(separator: ".")
-            guard ScenarioLanguage.cardVariables.contains(name) else {
+            guard ScenarioLanguage.cardVariables.contains(name) || ScenarioLanguage.isFreeAreaPackageVariable(path)
+            else {
                 return
-                    "unknown variable '\(name)'; the card offers: \(ScenarioLanguage.cardVariables.joined(separator: ", "))"
+                    "unknown variable '\(name)'; the card offers: \(ScenarioLanguage.cardVariables.joined(separator: ", ")), card.free_area.packages.NAME[.aid|.key|.suite|.password]"
             }
             return nil
         case "env":
@@ -704,6 +900,30 @@ extension ScenarioLanguage {
         "card.holder.address", "card.holder.birth_date", "card.holder.sex", "card.as_of",
         "card.pins.juki", "card.codes.a", "card.codes.b", "card.codes.birth_date", "card.holder.card_expiry",
         "card.holder.security_code", "card.holder.municipality_code", "card.holder.card_serial",
-        "card.keys.common_ap", "card.revocation.crl",
+        "card.keys.common_ap", "card.revocation.crl", "card.free_area.manager_aid", "card.free_area.suite",
+        "card.free_area.local.key", "card.free_area.extended.key",
     ]
+
+    /// What `${card.free_area.packages.NAME…}` may read of a package the profile defines: its whole TLV, or one
+    /// field of it.
+    public static let freeAreaPackageFields = ["aid", "key", "suite", "password"]
+
+    /// `card.free_area.packages.NAME` or `card.free_area.packages.NAME.FIELD`; whether NAME exists is the card's
+    /// business, checked when the step runs.
+    public static func isFreeAreaPackageVariable(_ path: [String]) -> Bool {
+        guard path.count >= 4, path.count <= 5, Array(path.prefix(3)) == ["card", "free_area", "packages"],
+            !path[3].isEmpty
+        else { return false }
+        return path.count == 4 || freeAreaPackageFields.contains(path[4])
+    }
+
+    /// Card variables that open something (PINs, 照合番号, free-area keys and passwords, a package that carries
+    /// its key): masked wherever they would be shown.
+    public static func isSecretCardVariable(_ name: String) -> Bool {
+        if name.hasPrefix("card.pins.") || name.hasPrefix("card.codes.") { return true }
+        guard name.hasPrefix("card.free_area.") else { return false }
+        let path = name.split(separator: ".").map(String.init)
+        if name.hasSuffix(".key") || name.hasSuffix(".password") { return true }
+        return path.count == 4 && path[2] == "packages"
+    }
 }
