@@ -33,6 +33,8 @@ public struct ScenarioExecution {
     var protectedReadSamples: [Duration] = []
     /// Says which exchange of a multi-command step (`install_ap`) gave the response a failure shows.
     var responseNote: String?
+    /// The cryptogram of the last protected response opened, for `capture_cryptogram`.
+    var lastCryptogram: [UInt8]?
 
     public init(
         channel: any CardChannel, variables: VariableStore, asOf: CalendarDate,
@@ -89,6 +91,7 @@ public struct ScenarioExecution {
         var response = ResponseAPDU(statusWord: .success)
         var elapsed = Duration.zero
         var answered = true
+        lastCryptogram = nil
         switch step.action {
         case .apdu(let template):
             (response, elapsed) = try await send(try hex(template, step), step)
@@ -184,6 +187,7 @@ public struct ScenarioExecution {
             try check(step.expect, response, step)
             responseNote = nil
             if let name = step.capture { evaluator.store.captures[name] = response.data }
+            try checkCryptogram(step)
         }
         if case .installAP(let spec) = step.action { try checkPhaseBudgets(spec, step) }
         if let budget = step.expect.maxMilliseconds {

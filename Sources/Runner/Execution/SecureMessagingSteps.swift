@@ -132,6 +132,9 @@ extension ScenarioExecution {
             plainResponse = "(unprotected answer; the session has ended)"
             endSession()
         } else {
+            lastCryptogram = (try? BERTLV.parseAll(Array(raw.dropLast(2))))?.first {
+                $0.tag == BERTag(0x87) || $0.tag == BERTag(0x85)
+            }?.value
             do {
                 response = try secureSession!.unprotect(raw)
             } catch {
@@ -223,6 +226,27 @@ extension ScenarioExecution {
                 isError: false)
         }
         return (answer, first + second)
+    }
+
+    /// `capture_cryptogram` and `cryptogram_differs_from`: the ciphertext of the step's last protected response.
+    mutating func checkCryptogram(_ step: Step) throws(StepFailure) {
+        guard step.captureCryptogram != nil || step.expect.cryptogramDiffersFrom != nil else { return }
+        guard let cryptogram = lastCryptogram else {
+            throw StepFailure(
+                failure: failure("this step got no protected response with a cryptogram (DO 87) to keep or compare", step),
+                isError: false)
+        }
+        if let other = step.expect.cryptogramDiffersFrom {
+            let earlier = try hex(other, step).bytes
+            if earlier == cryptogram {
+                throw StepFailure(
+                    failure: failure(
+                        "the same data reads as the same ciphertext as in \(other.text): the session keys were not fresh",
+                        step, expected: "a different cryptogram", actual: Hex.encode(cryptogram, separator: " ")),
+                    isError: false)
+            }
+        }
+        if let name = step.captureCryptogram { evaluator.store.captures[name] = cryptogram }
     }
 
     static func aidObject(_ aid: [UInt8]) -> [UInt8] {

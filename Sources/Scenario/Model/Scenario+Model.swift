@@ -63,6 +63,8 @@ public struct Step: Sendable {
     public var capture: String?
     /// Whether the step's commands go protected in the open secure-messaging session, and how they are spoiled.
     public var protection = StepProtection()
+    /// The cryptogram (DO 87/85) of the step's last protected response is kept under this name, to compare sessions.
+    public var captureCryptogram: String?
     public var location: SourceLocation
 
     public init(action: Action, expect: Expectation, capture: String? = nil, location: SourceLocation) {
@@ -161,6 +163,9 @@ public struct Expectation: Sendable {
     public var maxMilliseconds: Int?
     /// On `repeat`: the 95th percentile of the iterations' times.
     public var p95Milliseconds: Int?
+    /// The cryptogram of the step's last protected response must differ from this capture (`capture_cryptogram`
+    /// of an earlier session): fresh session keys give a new ciphertext for the same data.
+    public var cryptogramDiffersFrom: Template?
 
     public init(
         statusWords: [StatusWordPattern] = [StatusWordPattern.success], data: BytePattern? = nil,

@@ -128,7 +128,7 @@ public struct ScenarioParser {
         "power_cycle", "repeat", "wait", "mutual_authenticate", "install_ap", "delete_ap", "move_out",
     ]
     /// Step keys besides the action: what to check, what to keep, and how to send it in secure messaging.
-    static let stepKeys = ["expect", "capture", "secure", "tamper", "replay"]
+    static let stepKeys = ["expect", "capture", "secure", "tamper", "replay", "capture_cryptogram"]
     /// Actions whose commands can go protected in an open session.
     static let protectableActions = ["apdu", "verify", "change_pin", "read", "read_record", "sign", "get_challenge"]
 
@@ -205,9 +205,21 @@ public struct ScenarioParser {
             if let capture { scope.captured.insert(capture) }
         }
         let protection = stepProtection(map, action: key)
+        var cryptogramName: String?
+        if let cryptogramNode = map["capture_cryptogram"] {
+            cryptogramName = value { () throws(Diagnostic) in
+                let name = try cryptogramNode.string()
+                guard let first = name.first, first.isLetter || first == "_",
+                    name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+                else { throw cryptogramNode.error("'\(name)' is not a variable name (letters, digits, _)") }
+                return name
+            }
+            if let cryptogramName { scope.captured.insert(cryptogramName) }
+        }
         guard let action else { return nil }
         var step = Step(action: action, expect: expect, capture: capture, location: node.location)
         step.protection = protection
+        step.captureCryptogram = cryptogramName
         return step
     }
 
@@ -573,6 +585,7 @@ public struct ScenarioParser {
 
     static let expectKeys = [
         "sw", "data", "data_prefix", "data_regex", "length", "tlv", "certificate", "signature", "max_ms", "p95_ms",
+        "cryptogram_differs_from",
     ]
 
     private func parseExpectation(
@@ -649,6 +662,9 @@ public struct ScenarioParser {
                     ms.error("p95_ms applies to a repeat step's iterations; use max_ms on a single step"))
             }
             expect.p95Milliseconds = value { () throws(Diagnostic) in try ms.int(in: 0...600_000) }
+        }
+        if let other = map["cryptogram_differs_from"] {
+            expect.cryptogramDiffersFrom = template(other, scope: scope, hex: true)
         }
         return expect
     }
