@@ -489,6 +489,11 @@ public struct ScenarioExecution {
                     isError: false)
             }
         }
+        if let other = expect.dataNot, try hex(other, step).bytes == data {
+            throw StepFailure(
+                failure: failure("data equals \(other.text)", step, expected: "anything else", actual: shown),
+                isError: false)
+        }
         if let regex = expect.dataRegex {
             let hexText = Hex.encode(data)
             if hexText.range(of: regex, options: .regularExpression) == nil {

@@ -127,10 +127,23 @@ extension ScenarioExecution {
         var response: ResponseAPDU
         var plainResponse: String
         if raw.count == 2 || secureSession == nil || protection.replayPrevious {
-            // A bare status word: the card refused the command as secure messaging, and its session is over.
-            response = ResponseAPDU(data: Array(raw.dropLast(2)), statusWord: StatusWord(raw[raw.count - 2], raw[raw.count - 1]))
-            plainResponse = "(unprotected answer; the session has ended)"
-            endSession()
+            // A bare status word: the card refused the command as secure messaging, and its session is over. After
+            // a command spoiled on purpose the host keeps its own session (as if the exchange had gone through), so
+            // the next step can check that the card really ended its side.
+            response = ResponseAPDU(
+                data: Array(raw.dropLast(2)), statusWord: StatusWord(raw[raw.count - 2], raw[raw.count - 1]))
+            if protection.tamper != nil, let session = secureSession,
+                let kept = try? SecureMessagingHostSession(
+                    keys: session.keys, sendSequenceCounter: session.sendSequenceCounter.advanced(by: 1).bytes)
+            {
+                secureSession = kept
+                plainResponse = "(unprotected answer; the card's session has ended, the host keeps its own)"
+            } else if protection.replayPrevious, secureSession != nil {
+                plainResponse = "(unprotected answer; the card's session has ended, the host keeps its own)"
+            } else {
+                plainResponse = "(unprotected answer; the session has ended)"
+                endSession()
+            }
         } else {
             lastCryptogram = (try? BERTLV.parseAll(Array(raw.dropLast(2))))?.first {
                 $0.tag == BERTag(0x87) || $0.tag == BERTag(0x85)

@@ -166,6 +166,8 @@ public struct Expectation: Sendable {
     /// The cryptogram of the step's last protected response must differ from this capture (`capture_cryptogram`
     /// of an earlier session): fresh session keys give a new ciphertext for the same data.
     public var cryptogramDiffersFrom: Template?
+    /// The data must not be exactly these bytes (`data_not`): e.g. a second AP's user ID is not the first's.
+    public var dataNot: Template?
 
     public init(
         statusWords: [StatusWordPattern] = [StatusWordPattern.success], data: BytePattern? = nil,

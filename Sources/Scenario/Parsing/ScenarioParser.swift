@@ -585,7 +585,7 @@ public struct ScenarioParser {
 
     static let expectKeys = [
         "sw", "data", "data_prefix", "data_regex", "length", "tlv", "certificate", "signature", "max_ms", "p95_ms",
-        "cryptogram_differs_from",
+        "cryptogram_differs_from", "data_not",
     ]
 
     private func parseExpectation(
@@ -663,6 +663,7 @@ public struct ScenarioParser {
             }
             expect.p95Milliseconds = value { () throws(Diagnostic) in try ms.int(in: 0...600_000) }
         }
+        if let other = map["data_not"] { expect.dataNot = template(other, scope: scope, hex: true) }
         if let other = map["cryptogram_differs_from"] {
             expect.cryptogramDiffersFrom = template(other, scope: scope, hex: true)
         }
