@@ -468,10 +468,12 @@ public struct ScenarioParser {
     }
 
     private func mutualAuthentication(_ node: YAMLNode, scope: VariableScopeCheck) -> Action? {
-        guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.mutualAuthenticationKeys) }),
-            let keyNode = value({ () throws(Diagnostic) in try map.required("key") }),
-            let key = keySeed(keyNode, scope: scope), let suite = suiteName(map["suite"])
+        guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.mutualAuthenticationKeys) })
         else { return nil }
+        // Each key read on its own, so every mistake in the mapping is reported at once.
+        let key = value({ () throws(Diagnostic) in try map.required("key") }).flatMap { keySeed($0, scope: scope) }
+        let suite = suiteName(map["suite"])
+        guard let key, let suite else { return nil }
         var reference: UInt8 = 0x80
         if map["reference"] != nil && map["region"] != nil {
             sink.diagnostics.append(node.error("give either reference or region, not both"))
@@ -523,9 +525,9 @@ public struct ScenarioParser {
             sink.diagnostics.append(map.node.error("missing key 'region' (local or extended)"))
             return nil
         }
-        guard let keyNode = value({ () throws(Diagnostic) in try map.required("key") }),
-            let key = keySeed(keyNode, scope: scope), let suite = suiteName(map["suite"])
-        else { return nil }
+        let key = value({ () throws(Diagnostic) in try map.required("key") }).flatMap { keySeed($0, scope: scope) }
+        let suite = suiteName(map["suite"])
+        guard let key, let suite else { return nil }
         var manager = Template(literal: Hex.encode(ScenarioLanguage.freeAreaManagerAID), location: map.node.location)
         if let managerNode = map["manager"] {
             guard let aid = aidTemplate(managerNode, scope: scope) else { return nil }
