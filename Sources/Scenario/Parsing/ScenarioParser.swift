@@ -677,9 +677,9 @@ struct VariableScopeCheck {
         switch root {
         case "card":
             let name = path.joined(separator: ".")
-            guard ScenarioLanguage.cardVariables.contains(name) else {
+            guard ScenarioLanguage.isCardVariable(name) else {
                 return
-                    "unknown variable '\(name)'; the card offers: \(ScenarioLanguage.cardVariables.joined(separator: ", "))"
+                    "unknown variable '\(name)'; the card offers: \((ScenarioLanguage.cardVariables + [ScenarioLanguage.freeAreaPackageVariable]).joined(separator: ", "))"
             }
             return nil
         case "env":
@@ -705,5 +705,21 @@ extension ScenarioLanguage {
         "card.pins.juki", "card.codes.a", "card.codes.b", "card.codes.birth_date", "card.holder.card_expiry",
         "card.holder.security_code", "card.holder.municipality_code", "card.holder.card_serial",
         "card.keys.common_ap", "card.revocation.crl",
+        "card.free_area.manager_aid", "card.free_area.suite", "card.free_area.local.key",
+        "card.free_area.extended.key",
     ]
+
+    /// A free-area package's variables: `card.free_area.packages.NAME` and its `.aid`, `.key`, `.suite`, `.password`
+    /// (NAME is the profile's, so any name is accepted here; an unknown one fails when the scenario runs).
+    public static let freeAreaPackageVariable = "card.free_area.packages.NAME[.aid|.key|.suite|.password]"
+
+    /// Whether `${name}` names something a card profile can supply.
+    public static func isCardVariable(_ name: String) -> Bool {
+        if cardVariables.contains(name) { return true }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 || parts.count == 5, parts[0] == "card", parts[1] == "free_area",
+            parts[2] == "packages", !parts[3].isEmpty
+        else { return false }
+        return parts.count == 4 || ["aid", "key", "suite", "password"].contains(parts[4])
+    }
 }
