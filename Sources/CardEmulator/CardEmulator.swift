@@ -15,12 +15,19 @@ public struct EmulatedCard: Sendable {
     public internal(set) var currentApplication: Int?
     public internal(set) var currentFile: FileID?
     public internal(set) var securityState = SecurityState()
+    /// The free area's regions and APs (docs/card-ap-profile.md); nil when the profile has none.
+    public internal(set) var freeArea: FreeAreaCard?
     private var random: any RandomSource
 
     public init(profile: CardProfile, random: any RandomSource = SystemRandomSource()) {
         self.profile = profile
         self.applications = profile.applications
         self.random = random
+        self.freeArea = profile.freeArea.map {
+            FreeAreaCard(
+                setting: $0, holder: profile.holder, faults: profile.chip.faults,
+                reservedAIDs: self.applications.map(\.aid))
+        }
     }
 
     /// The answer to reset this card presents.
@@ -31,6 +38,7 @@ public struct EmulatedCard: Sendable {
         currentApplication = nil
         currentFile = nil
         securityState = SecurityState()
+        freeArea?.reset()
     }
 
     /// Processes one command APDU.
@@ -39,6 +47,22 @@ public struct EmulatedCard: Sendable {
     }
 
     public mutating func respond(to bytes: [UInt8]) -> ResponseAPDU {
+        // The free area answers when its manager or one of its APs is selected, or a SELECT names one of them.
+        if var area = freeArea {
+            let handled = area.respond(to: bytes, random: &random)
+            freeArea = area
+            if let handled {
+                if handled.selected {
+                    currentApplication = nil
+                    currentFile = nil
+                    securityState = SecurityState()
+                }
+                let answer = handled.answer
+                return ResponseAPDU(
+                    data: Array(answer.dropLast(2)),
+                    statusWord: StatusWord(answer[answer.count - 2], answer[answer.count - 1]))
+            }
+        }
         guard let command = try? CommandAPDU(bytes: bytes) else { return ResponseAPDU(statusWord: .wrongLength) }
         if command.isExtended && !profile.behaviour.extendedLength {
             return ResponseAPDU(statusWord: .wrongLength)

@@ -135,6 +135,10 @@ public enum CardFault: String, Sendable, CaseIterable {
     case changeKeyWithoutVerify = "change_key_without_verify"
     case internalAuthenticateSHA1 = "internal_authenticate_sha1"
     case under15PresenceFlags = "under_15_presence_flags"
+    case typeDPlainReads = "type_d_plain_reads"
+    case reusedSessionKey = "reused_session_key"
+    case userIDIsMyNumber = "user_id_is_my_number"
+    case moveOutKeepsLocal = "move_out_keeps_local"
 
     /// What the faulty card does, for docs and messages.
     public var summary: String {
@@ -149,6 +153,10 @@ public enum CardFault: String, Sendable, CaseIterable {
         case .changeKeyWithoutVerify: "CHANGE KEY replaces the 住基 PINs without a VERIFY first"
         case .internalAuthenticateSHA1: "INTERNAL AUTHENTICATE signs a SHA-1 DigestInfo of the challenge"
         case .under15PresenceFlags: "EF 0008 says 8F 8F 00 on a card without a signing certificate"
+        case .typeDPlainReads: "a free-area Type D AP answers a plain READ BINARY with its content"
+        case .reusedSessionKey: "a free-area Type D AP derives the same session keys at every authentication"
+        case .userIDIsMyNumber: "the free area writes the holder's My Number and 0 as the user ID"
+        case .moveOutKeepsLocal: "move out answers 90 00 and erases nothing of the local region"
         }
     }
 }

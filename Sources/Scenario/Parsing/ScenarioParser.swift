@@ -891,10 +891,9 @@ struct VariableScopeCheck {
         switch root {
         case "card":
             let name = path.joined(separator: ".")
-            guard ScenarioLanguage.cardVariables.contains(name) || ScenarioLanguage.isFreeAreaPackageVariable(path)
-            else {
+            guard ScenarioLanguage.isCardVariable(name) else {
                 return
-                    "unknown variable '\(name)'; the card offers: \(ScenarioLanguage.cardVariables.joined(separator: ", ")), card.free_area.packages.NAME[.aid|.key|.suite|.password]"
+                    "unknown variable '\(name)'; the card offers: \((ScenarioLanguage.cardVariables + [ScenarioLanguage.freeAreaPackageVariable]).joined(separator: ", "))"
             }
             return nil
         case "env":
@@ -919,21 +918,23 @@ extension ScenarioLanguage {
         "card.holder.address", "card.holder.birth_date", "card.holder.sex", "card.as_of",
         "card.pins.juki", "card.codes.a", "card.codes.b", "card.codes.birth_date", "card.holder.card_expiry",
         "card.holder.security_code", "card.holder.municipality_code", "card.holder.card_serial",
-        "card.keys.common_ap", "card.revocation.crl", "card.free_area.manager_aid", "card.free_area.suite",
-        "card.free_area.local.key", "card.free_area.extended.key",
+        "card.keys.common_ap", "card.revocation.crl",
+        "card.free_area.manager_aid", "card.free_area.suite", "card.free_area.local.key",
+        "card.free_area.extended.key",
     ]
 
-    /// What `${card.free_area.packages.NAME…}` may read of a package the profile defines: its whole TLV, or one
-    /// field of it.
-    public static let freeAreaPackageFields = ["aid", "key", "suite", "password"]
+    /// A free-area package's variables: `card.free_area.packages.NAME` and its `.aid`, `.key`, `.suite`, `.password`
+    /// (NAME is the profile's, so any name is accepted here; an unknown one fails when the scenario runs).
+    public static let freeAreaPackageVariable = "card.free_area.packages.NAME[.aid|.key|.suite|.password]"
 
-    /// `card.free_area.packages.NAME` or `card.free_area.packages.NAME.FIELD`; whether NAME exists is the card's
-    /// business, checked when the step runs.
-    public static func isFreeAreaPackageVariable(_ path: [String]) -> Bool {
-        guard path.count >= 4, path.count <= 5, Array(path.prefix(3)) == ["card", "free_area", "packages"],
-            !path[3].isEmpty
+    /// Whether `${name}` names something a card profile can supply.
+    public static func isCardVariable(_ name: String) -> Bool {
+        if cardVariables.contains(name) { return true }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 || parts.count == 5, parts[0] == "card", parts[1] == "free_area",
+            parts[2] == "packages", !parts[3].isEmpty
         else { return false }
-        return path.count == 4 || freeAreaPackageFields.contains(path[4])
+        return parts.count == 4 || ["aid", "key", "suite", "password"].contains(parts[4])
     }
 
     /// Card variables that open something (PINs, 照合番号, free-area keys and passwords, a package that carries
