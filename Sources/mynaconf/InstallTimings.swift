@@ -177,7 +177,8 @@ struct InstallTimingReport {
             let aid = install.aid.map { "\"\(Hex.encode($0, separator: " "))\"" } ?? "null"
             installObjects.append(
                 "    {\"aid\": \(aid), \"region\": \(region), \"netMs\": {\(phases)}, "
-                    + "\"installNetMs\": \(number(install.total.net)), \"installGrossMs\": \(number(install.total.gross))}")
+                    + "\"installNetMs\": \(number(install.total.net)), \"installGrossMs\": \(number(install.total.gross))}"
+            )
         }
         let rate = cardsPerHour
         let refused = failedPhases.map { phase in
@@ -264,7 +265,11 @@ struct InstallTimingReport {
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
             default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
             }
         }
         return out + "\""
@@ -293,7 +298,8 @@ enum InstallTranscript {
             let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : String(rawLine)
             let content = line.trimmingCharacters(in: .whitespaces)
             if content.isEmpty || content.hasPrefix("#") { continue }
-            let column = (line.firstIndex { !$0.isWhitespace }.map { line.distance(from: line.startIndex, to: $0) } ?? 0) + 1
+            let column =
+                (line.firstIndex { !$0.isWhitespace }.map { line.distance(from: line.startIndex, to: $0) } ?? 0) + 1
             func fail(_ message: String, at offset: Int = 0) -> Problem {
                 Problem(description: "\(path):\(number):\(column + offset): error: \(message)")
             }
@@ -309,8 +315,9 @@ enum InstallTranscript {
                 throw fail("time \(fields[0]) ms runs backwards (the line before is later)")
             }
             last = instant
-            let hexOffset = content.distance(
-                from: content.startIndex, to: content.range(of: fields[1])!.upperBound) + 1
+            let hexOffset =
+                content.distance(
+                    from: content.startIndex, to: content.range(of: fields[1])!.upperBound) + 1
             let bytes: [UInt8]
             do { bytes = try Hex.decode(fields.count > 2 ? fields[2] : "") } catch {
                 throw fail("bad hex: \(error.message)", at: hexOffset)

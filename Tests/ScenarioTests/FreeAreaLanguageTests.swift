@@ -32,17 +32,26 @@ struct FreeAreaLanguageTests {
             """)
         #expect(problems.isEmpty, "\(problems)")
         let steps = try #require(scenario?.steps)
-        guard case .installAP(let spec) = steps[0].action else { Issue.record("not install_ap"); return }
+        guard case .installAP(let spec) = steps[0].action else {
+            Issue.record("not install_ap")
+            return
+        }
         #expect(spec.session.region == .local && spec.session.suite == .aes128)
         #expect(spec.blockSize == 223 && spec.createRegion == .auto)
         #expect(spec.budgets == [.download: 2000, .install: 9000])
         #expect(Hex.encode(try Hex.decode(spec.session.manager.text)) == "F04D594E4146414D4752")
-        guard case .mutualAuthenticate(let setup) = steps[1].action else { Issue.record("not mutual_auth"); return }
+        guard case .mutualAuthenticate(let setup) = steps[1].action else {
+            Issue.record("not mutual_auth")
+            return
+        }
         #expect(setup.reference == 0x82 && setup.suite == .tripleDES && setup.protect == .all)
         #expect(steps[2].protection.tamper == .mac)
         #expect(steps[3].protection.replayPrevious)
         #expect(steps[4].protection.secure == false)
-        guard case .moveOut(let session) = steps[6].action else { Issue.record("not move_out"); return }
+        guard case .moveOut(let session) = steps[6].action else {
+            Issue.record("not move_out")
+            return
+        }
         #expect(session.region == .local)
     }
 
@@ -68,7 +77,7 @@ struct FreeAreaLanguageTests {
             """)
         let messages = problems.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0): \($0.message)" }
         #expect(messages.contains { $0.hasPrefix("4:33:") && $0.contains("16 bytes") }, "\(messages)")
-        #expect(messages.contains { $0.hasPrefix("4:45:") && $0.contains("'aes256' is not one of: aes128, 3des") })
+        #expect(messages.contains { $0.hasPrefix("4:46:") && $0.contains("'aes256' is not one of: aes128, 3des") })
         #expect(messages.contains { $0.hasPrefix("5:27:") && $0.contains("'abroad' is not one of: local, extended") })
         #expect(messages.contains { $0.hasPrefix("5:99:") && $0.contains("out of range 1...223") })
         #expect(messages.contains { $0.hasPrefix("7:13:") && $0.contains("raw apdu step only") })

@@ -432,8 +432,7 @@ public struct ScenarioExecution {
 
     func place(_ step: Step) -> String { "\(step.location)" }
 
-    func failure(_ message: String, _ step: Step, expected: String = "", actual: String = "") -> ScenarioFailure
-    {
+    func failure(_ message: String, _ step: Step, expected: String = "", actual: String = "") -> ScenarioFailure {
         ScenarioFailure(message: message, expected: expected, actual: actual, location: place(step))
     }
 

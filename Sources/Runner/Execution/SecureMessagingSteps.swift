@@ -31,8 +31,10 @@ extension ScenarioExecution {
         case .protected: return true
         case .asStepSays:
             let protection = step.protection
-            let wanted = protection.secure ?? (protection.tamper != nil || protection.replayPrevious || (
-                secureSession != nil && protectionMode == .all))
+            let wanted =
+                protection.secure
+                ?? (protection.tamper != nil || protection.replayPrevious
+                    || (secureSession != nil && protectionMode == .all))
             if wanted && secureSession == nil && !protection.replayPrevious {
                 throw StepFailure(
                     failure: failure(
@@ -145,9 +147,10 @@ extension ScenarioExecution {
                 endSession()
             }
         } else {
-            lastCryptogram = (try? BERTLV.parseAll(Array(raw.dropLast(2))))?.first {
-                $0.tag == BERTag(0x87) || $0.tag == BERTag(0x85)
-            }?.value
+            lastCryptogram =
+                (try? BERTLV.parseAll(Array(raw.dropLast(2))))?.first {
+                    $0.tag == BERTag(0x87) || $0.tag == BERTag(0x85)
+                }?.value
             do {
                 response = try secureSession!.unprotect(raw)
             } catch {
@@ -163,7 +166,8 @@ extension ScenarioExecution {
                         expected: "a response protected with this session's keys and counter", actual: wireText),
                     isError: false)
             }
-            plainResponse = Hex.encode(response.data + [response.statusWord.sw1, response.statusWord.sw2], separator: " ")
+            plainResponse = Hex.encode(
+                response.data + [response.statusWord.sw1, response.statusWord.sw2], separator: " ")
         }
         transcript.append(
             TranscriptEntry(
@@ -187,10 +191,11 @@ extension ScenarioExecution {
                 data = ([checksum] + objects).flatMap(\.encoded)
             }
         }
-        return (try? CommandAPDU(
-            cla: command.cla, ins: command.ins, p1: command.p1, p2: command.p2, data: data, le: command.le,
-            encoding: command.isExtended ? .extended : .short
-        ))?.bytes ?? wire
+        return
+            (try? CommandAPDU(
+                cla: command.cla, ins: command.ins, p1: command.p1, p2: command.p2, data: data, le: command.le,
+                encoding: command.isExtended ? .extended : .short
+            ))?.bytes ?? wire
     }
 
     /// GET CHALLENGE, then MUTUAL AUTHENTICATE `00 82 00 P2 28 … 28` with keys derived from the seed; on `90 00`
@@ -246,7 +251,8 @@ extension ScenarioExecution {
         guard step.captureCryptogram != nil || step.expect.cryptogramDiffersFrom != nil else { return }
         guard let cryptogram = lastCryptogram else {
             throw StepFailure(
-                failure: failure("this step got no protected response with a cryptogram (DO 87) to keep or compare", step),
+                failure: failure(
+                    "this step got no protected response with a cryptogram (DO 87) to keep or compare", step),
                 isError: false)
         }
         if let other = step.expect.cryptogramDiffersFrom {

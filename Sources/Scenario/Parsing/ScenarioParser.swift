@@ -257,7 +257,8 @@ public struct ScenarioParser {
             sink.diagnostics.append(node.error("give either tamper or replay, not both: a replay is sent unchanged"))
         }
         if protection.secure == false, protection.tamper != nil || protection.replayPrevious, let node = map["secure"] {
-            sink.diagnostics.append(node.error("tamper and replay spoil a protected command; secure: false sends it plain"))
+            sink.diagnostics.append(
+                node.error("tamper and replay spoil a protected command; secure: false sends it plain"))
         }
         return protection
     }
