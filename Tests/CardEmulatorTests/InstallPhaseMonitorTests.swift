@@ -27,19 +27,21 @@ struct InstallPhaseMonitorTests {
     /// One install in the extended region with region creation and a two-block download (bytes as on the wire;
     /// the monitor reads only headers and status words).
     func installStream() throws -> Stream {
+        // Start..end in ms: 100..103, 153..158, 358..658, 1658..61658, 62058..67058, 67658..97658, 97908..98908,
+        // 99058..100058.
         var stream = Stream()
-        try stream.add("00A4040C0AF04D594E4146414D4752", "9000", gap: 100, card: 3)  // t 100..103
-        try stream.add("0084000008", "01020304050607089000", gap: 50, card: 5)  // 153..158
+        try stream.add("00A4040C0AF04D594E4146414D4752", "9000", gap: 100, card: 3)
+        try stream.add("0084000008", "01020304050607089000", gap: 50, card: 5)
         try stream.add(
             "0082008228" + String(repeating: "00", count: 40) + "28", String(repeating: "11", count: 40) + "9000",
-            gap: 200, card: 300)  // 358..658
-        try stream.add("8CE000000A" + Self.mac + "00", "990290008E0801020304050607089000", gap: 1_000, card: 60_000)  // 1658..61658
-        try stream.add("8CE800000A" + Self.mac + "00", "990290008E0801020304050607089000", gap: 400, card: 5_000)  // 62058..67058
-        try stream.add("8CE880010A" + Self.mac + "00", "990290008E0801020304050607089000", gap: 600, card: 30_000)  // 67658..97658
+            gap: 200, card: 300)
+        try stream.add("8CE000000A" + Self.mac + "00", "990290008E0801020304050607089000", gap: 1_000, card: 60_000)
+        try stream.add("8CE800000A" + Self.mac + "00", "990290008E0801020304050607089000", gap: 400, card: 5_000)
+        try stream.add("8CE880010A" + Self.mac + "00", "990290008E0801020304050607089000", gap: 600, card: 30_000)
         try stream.add(
             "8CDA00000A" + Self.mac + "00",
-            "8711" + String(repeating: "00", count: 17) + "990290008E0801020304050607089000", gap: 250, card: 1_000)  // 97908..98908
-        try stream.add("8C4400000A" + Self.mac + "00", "990290008E0801020304050607089000", gap: 150, card: 1_000)  // 99058..100058
+            "8711" + String(repeating: "00", count: 17) + "990290008E0801020304050607089000", gap: 250, card: 1_000)
+        try stream.add("8C4400000A" + Self.mac + "00", "990290008E0801020304050607089000", gap: 150, card: 1_000)
         return stream
     }
 
