@@ -16,7 +16,7 @@ struct CardProfileTests {
             "faulty-my-number-check-digit", "faulty-text-offset-table", "faulty-text-integrity-hash",
             "faulty-text-code-a-opens-attributes", "faulty-card-face-signature", "faulty-card-face-photo",
             "faulty-visual-code-b-opens-my-number", "faulty-change-key-without-verify",
-            "faulty-internal-authenticate-sha1", "faulty-under-15-presence-flags",
+            "faulty-internal-authenticate-sha1", "faulty-under-15-presence-flags", "free-area-installed",
         ])
     func committedProfilesLoad(name: String) throws {
         let profile = try loadProfile(name)

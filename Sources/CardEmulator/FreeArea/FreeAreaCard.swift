@@ -142,6 +142,9 @@ public struct FreeAreaCard: Sendable {
             let command = try? CommandAPDU(bytes: bytes)
         {
             let aid = command.data
+            let ours = aid == setting.managerAID || application(aid: aid)?.isActive == true
+            // A SELECT of ours with a P2 we do not know is refused and changes nothing.
+            if ours, ![0x0C, 0x00, 0x04].contains(command.p2) { return (StatusWord.incorrectP1P2.bytes, false) }
             if aid == setting.managerAID {
                 reset()
                 selection = .manager
