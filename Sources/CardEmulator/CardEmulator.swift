@@ -298,24 +298,7 @@ public struct EmulatedCard: Sendable {
 
     private mutating func changeReferenceData(_ command: CommandAPDU) -> ResponseAPDU {
         // P1 01: the data is the new value alone, the old one having been verified just before (what the clients send).
-        guard command.p1 == 0x01 else { return ResponseAPDU(statusWord: .incorrectP1P2) }
-        guard command.le == nil, !command.data.isEmpty else { return ResponseAPDU(statusWord: .wrongLength) }
-        let fid: FileID
-        do {
-            fid = try credentialReference(p2: command.p2)
-        } catch {
-            return ResponseAPDU(statusWord: error.statusWord)
-        }
-        let verified = securityState.verified.contains(fid)
-        return withCredential(fid) { credential in
-            // 照合番号 change with the card face, never by command; the 住基 PINs by CHANGE KEY.
-            guard credential.change == .changeReferenceData else { return ResponseAPDU(statusWord: .commandNotAllowed) }
-            guard !credential.counter.isBlocked else { return ResponseAPDU(statusWord: .referencedDataNotUsable) }
-            guard verified else { return ResponseAPDU(statusWord: .securityStatusNotSatisfied) }
-            guard credential.format.accepts(command.data) else { return ResponseAPDU(statusWord: .wrongData) }
-            credential.value = command.data
-            return ResponseAPDU(statusWord: .success)
-        }
+        replaceCredentialValue(command, p1: 0x01, by: .changeReferenceData)
     }
 
     // MARK: - COMPUTE DIGITAL SIGNATURE / INTERNAL AUTHENTICATE / GET CHALLENGE

@@ -60,6 +60,7 @@ public struct ConsoleReporter: Sendable {
                 paint(
                     "Interrupted: the run was stopped before all its scenarios ran; these results cover the "
                         + "\(run.scenarios.count) that finished.", .red))
+            if let reason = run.stopReason { lines.append(paint("Stopped because \(Self.clean(reason))", .red)) }
         }
 
         let notPassed = run.scenarios.compactMap { scenario -> String? in
