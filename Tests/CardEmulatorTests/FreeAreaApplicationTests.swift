@@ -246,6 +246,29 @@ struct FreeAreaApplicationTests {
         #expect((keys[0] == keys[1]) == faulty)
     }
 
+    @Test("Fault reused_session_key with 3des: the same data reads as the same ciphertext in two sessions")
+    func faultReusedSessionKeySameCiphertext() throws {
+        var profile = try loadProfile("free-area-installed")
+        profile.chip.faults = [.reusedSessionKey]
+        profile.freeArea!.packages = profile.freeArea!.packages.map { entry in
+            var package = entry.package
+            if entry.name == "evacuee-record" { package.suite = .tripleDES }
+            return (entry.name, package)
+        }
+        var driver = FreeAreaDriver(card: EmulatedCard(profile: profile, random: SeededRandomSource(seed: [4])))
+        let evacuee = driver.package("evacuee-record")
+        var cryptograms: [[UInt8]] = []
+        for _ in 0..<2 {
+            #expect(try driver.open(evacuee) == .success)
+            var host = try #require(driver.session)
+            let command = try host.protect(CommandAPDU(cla: 0x00, ins: 0xB0, p1: 0, p2: 0, le: 256))
+            let raw = driver.card.process(command.bytes)
+            #expect(try host.unprotect(raw).statusWord == .success)
+            cryptograms.append(Array(raw.dropLast(16)))  // DO 87 only: DO 99, DO 8E and SW differ with the SSC
+        }
+        #expect(cryptograms[0] == cryptograms[1])
+    }
+
     @Test("Power loss while a Type D is open: the session is gone, the AP and its data stay")
     func resetEndsAPSession() throws {
         var driver = FreeAreaDriver(card: try makeFreeAreaCard("free-area-installed"))

@@ -15,6 +15,8 @@ extension FreeAreaCard {
             if let first = bytes.first, first & 0x0C == 0x0C { application.session = nil }
             return Self.status(.wrongLength)
         }
+        // The APs have no files to select by FID or path: only SELECT by AID (handled before) reaches them.
+        if command.cla == 0x00, command.ins == 0xA4 { return Self.status(.fileNotFound) }
         switch ap.package.kind {
         case .typeC: return typeC(ap, command)
         case .typeA: return typeA(ap, command, region: located.region, random: &random)
