@@ -139,6 +139,23 @@ struct FreeAreaStepTests {
                 || failure.message.hasPrefix("install_ap: LOAD block"), "\(failure.message)")
     }
 
+    @Test("commands: the INS bytes are data; a card that does not know the one given answers 6D00 at that exchange")
+    func commandOverrides() async throws {
+        let result = try await runFreeArea(
+            """
+              - install_ap:
+                  region: extended
+                  key: "${card.free_area.extended.key}"
+                  package: "${card.free_area.packages.point-card}"
+                  commands: { create_region: E0, load: E9 }
+                expect: { sw: 6D00 }
+            """)
+        #expect(result.outcome == .passed, "\(result.outcome)")
+        #expect(
+            result.transcript.last?.command.hasPrefix("8C E9 80 00 ") == true,
+            "\(result.transcript.last?.command ?? "")")
+    }
+
     @Test("A phase over its budget fails the step and names the phase")
     func phaseBudget() async throws {
         let result = try await runFreeArea(

@@ -158,11 +158,11 @@ public struct ScenarioExecution {
         case .deleteAP(let session, let aid):
             (response, elapsed) = try await manage(session, step) { (execution) throws(StepFailure) in
                 let aidBytes = try execution.hex(aid, step).bytes
-                return execution.command(0x80, 0xE4, 0x00, 0x00, data: Self.aidObject(aidBytes))
+                return execution.command(0x80, session.commands.delete, 0x00, 0x00, data: Self.aidObject(aidBytes))
             }
         case .moveOut(let session):
             (response, elapsed) = try await manage(session, step) { (execution) throws(StepFailure) in
-                execution.command(0x80, 0xEE, 0x00, 0x00)
+                execution.command(0x80, session.commands.moveOut, 0x00, 0x00)
             }
         case .repeatSteps(let times, let steps):
             var samples: [Duration] = []

@@ -323,7 +323,8 @@ extension ScenarioExecution {
 
         if spec.createRegion != .never {
             let phaseStart = clock.now
-            let (answer, time) = try await send(command(0x80, 0xE0, 0x00, 0x00), step, mode: .protected)
+            let (answer, time) = try await send(
+                command(0x80, spec.session.commands.createRegion, 0x00, 0x00), step, mode: .protected)
             roundTrips += time
             let alreadyThere = answer.statusWord == StatusWord(0x6A, 0x89) && spec.createRegion == .auto
             if answer.statusWord == .success {
@@ -358,7 +359,8 @@ extension ScenarioExecution {
         for (index, block) in blocks.enumerated() {
             var apdu = EvaluatedBytes()
             let last = index == blocks.count - 1
-            apdu.append([0x80, 0xE8, last ? 0x80 : 0x00, UInt8(index), UInt8(block.count)], secret: false)
+            apdu.append(
+                [0x80, spec.session.commands.load, last ? 0x80 : 0x00, UInt8(index), UInt8(block.count)], secret: false)
             // The package carries the AP's key and password: its bytes are masked in the plain transcript.
             apdu.append(block, secret: true)
             let (answer, time) = try await send(apdu, step, mode: .protected)
@@ -381,7 +383,8 @@ extension ScenarioExecution {
         }
         let userIDStart = clock.now
         let (written, userIDTime) = try await send(
-            command(0x80, 0xDA, 0x00, 0x00, data: Self.aidObject(aid)), step, mode: .protected)
+            command(0x80, spec.session.commands.writeUserID, 0x00, 0x00, data: Self.aidObject(aid)), step,
+            mode: .protected)
         roundTrips += userIDTime
         guard written.statusWord == .success else {
             responseNote = "install_ap: WRITE USER ID"
@@ -398,7 +401,8 @@ extension ScenarioExecution {
 
         let activationStart = clock.now
         let (activated, activationTime) = try await send(
-            command(0x80, 0x44, 0x00, 0x00, data: Self.aidObject(aid)), step, mode: .protected)
+            command(0x80, spec.session.commands.activate, 0x00, 0x00, data: Self.aidObject(aid)), step, mode: .protected
+        )
         roundTrips += activationTime
         guard activated.statusWord == .success else {
             responseNote = "install_ap: ACTIVATE"

@@ -52,12 +52,52 @@ public struct FreeAreaSession: Sendable {
     public var suite: SecureMessagingSuiteName
     /// The manager's AID (MCAP-1: `F0 4D 59 4E 41 46 41 4D 47 52`).
     public var manager: Template
+    /// The management commands' INS bytes, as a card profile's `free_area.commands` names them.
+    public var commands = FreeAreaCommands()
 
     public init(region: FreeAreaRegion, key: Template, suite: SecureMessagingSuiteName, manager: Template) {
         self.region = region
         self.key = key
         self.suite = suite
         self.manager = manager
+    }
+}
+
+/// The INS of each management command: MCAP-1's by default; a vendor whose card uses others writes `commands:` on
+/// the step, with the same names as a card profile's `free_area.commands`.
+public struct FreeAreaCommands: Sendable, Equatable {
+    public var createRegion: UInt8 = 0xE0
+    public var load: UInt8 = 0xE8
+    public var writeUserID: UInt8 = 0xDA
+    public var activate: UInt8 = 0x44
+    public var delete: UInt8 = 0xE4
+    public var moveOut: UInt8 = 0xEE
+
+    public init() {}
+
+    public static let names = ["create_region", "load", "write_user_id", "activate", "delete", "move_out"]
+
+    public subscript(name: String) -> UInt8 {
+        get {
+            switch name {
+            case "create_region": createRegion
+            case "load": load
+            case "write_user_id": writeUserID
+            case "activate": activate
+            case "delete": delete
+            default: moveOut
+            }
+        }
+        set {
+            switch name {
+            case "create_region": createRegion = newValue
+            case "load": load = newValue
+            case "write_user_id": writeUserID = newValue
+            case "activate": activate = newValue
+            case "delete": delete = newValue
+            default: moveOut = newValue
+            }
+        }
     }
 }
 

@@ -439,7 +439,7 @@ public struct ScenarioParser {
     // MARK: - Free area (MCAP-1, an assumption: docs/card-ap-profile.md)
 
     static let mutualAuthenticationKeys = ["key", "suite", "reference", "region", "protect"]
-    static let sessionKeys = ["region", "key", "suite", "manager"]
+    static let sessionKeys = ["region", "key", "suite", "manager", "commands"]
     static let installKeys = sessionKeys + ["package", "aid", "block_size", "create_region", "budgets_ms"]
 
     private func suiteName(_ node: YAMLNode?) -> SecureMessagingSuiteName? {
@@ -515,6 +515,21 @@ public struct ScenarioParser {
     private func freeAreaSession(
         _ map: YAMLMapping, scope: VariableScopeCheck, defaultRegion: FreeAreaRegion? = nil
     ) -> FreeAreaSession? {
+        // Read first, so its mistakes are reported even when another key is missing.
+        var commands = FreeAreaCommands()
+        if let commandsNode = map["commands"] {
+            record { () throws(Diagnostic) in
+                let given = try commandsNode.mapping(allowing: FreeAreaCommands.names)
+                for name in given.keys {
+                    let node = try given.required(name)
+                    let text = try node.string()
+                    guard text.count == 2, let byte = UInt8(text, radix: 16) else {
+                        throw node.error("'\(text)' is not an INS: one byte in hex, e.g. E8")
+                    }
+                    commands[name] = byte
+                }
+            }
+        }
         var region = defaultRegion
         if let regionNode = map["region"] {
             region = value { () throws(Diagnostic) in
@@ -534,7 +549,9 @@ public struct ScenarioParser {
             guard let aid = aidTemplate(managerNode, scope: scope) else { return nil }
             manager = aid
         }
-        return FreeAreaSession(region: region, key: key, suite: suite, manager: manager)
+        var session = FreeAreaSession(region: region, key: key, suite: suite, manager: manager)
+        session.commands = commands
+        return session
     }
 
     private func installation(_ node: YAMLNode, scope: VariableScopeCheck) -> Action? {
