@@ -176,3 +176,35 @@ struct FreeAreaStepTests {
         #expect(timing.maxBudget == .zero)
     }
 }
+
+@Suite("lint's static checks of the free-area steps")
+struct FreeAreaStaticCheckTests {
+    @Test("A protected step before any mutual_authenticate, a package that is not 70, a short key seed")
+    func staticChecks() throws {
+        let parser = ScenarioParser()
+        let text = """
+            id: S
+            title: t
+            steps:
+              - apdu: 00 B0 00 00 00
+                secure: true
+              - install_ap: { region: local, key: "${card.free_area.local.key}", package: 71 00 }
+              - mutual_authenticate: { key: "${card.free_area.packages.library-card.aid}" }
+              - apdu: 00 B0 00 00 00
+                tamper: mac
+            """
+        let scenario = try #require(parser.parse(file: "t.yaml", text: text))
+        let profile = try defaultProfile()
+        var store = variables(profile)
+        store.card.merge(profile.freeArea?.cardVariables ?? [:]) { current, _ in current }
+        let found = StaticChecks.diagnostics(for: [scenario], variables: store).map {
+            "\($0.location?.line ?? 0):\($0.location?.column ?? 0): \($0.message)"
+        }
+        #expect(
+            found == [
+                "4:5: this step is sent in secure messaging, but no mutual_authenticate step comes before it",
+                "6:79: the package is not a BER-TLV 70 object (MCAP-1's AP package)",
+                "7:34: a key seed is 16 bytes; this one is 7",
+            ])
+    }
+}
