@@ -1,5 +1,6 @@
 // CardEmulator: the card OS of an emulated My Number card — file system, access rules, credentials with retry
-// counters, sign-only keys, security state — and the standard applications built from a card profile.
+// counters, sign-only keys, security state — the standard applications built from a card profile, and the free
+// area (FreeArea/: regions, Type A/C/D card APs, install phases; docs/card-ap-profile.md).
 // It takes command bytes and returns response bytes; it knows no reader and no transport.
 import APDU
 import CardCrypto
@@ -49,6 +50,7 @@ public struct EmulatedCard: Sendable {
     public mutating func respond(to bytes: [UInt8]) -> ResponseAPDU {
         // The free area answers when its manager or one of its APs is selected, or a SELECT names one of them.
         if var area = freeArea {
+            freeArea = nil  // keeps `area` uniquely referenced, so answering copies nothing
             let handled = area.respond(to: bytes, random: &random)
             freeArea = area
             if let handled {

@@ -351,6 +351,19 @@ struct FreeAreaManagerTests {
         #expect(driver.card.freeArea?.regions[.local]?.applications.count == 1)
     }
 
+    @Test("Restore (the virtual reader's FF EE pseudo-APDU keeps the card as made): the profile's free area again")
+    func restoreIsTheProfileState() throws {
+        let initial = try makeFreeAreaCard("free-area-installed")
+        var driver = FreeAreaDriver(card: initial)
+        _ = try driver.install(driver.package("staff-id"), in: .extended)
+        _ = driver.selectManager()
+        #expect(try driver.authenticate(.local) == .success)
+        #expect(try driver.manage(0xEE).statusWord == .success)
+        #expect(driver.card.freeArea?.applications.count == 3)
+        driver.card = initial  // what VirtualCardSlot.restore() does
+        #expect(driver.card.freeArea?.applications.map(\.application.package.kind) == [.typeA, .typeD, .typeC])
+    }
+
     @Test("free_area: none removes the free area: the manager answers 6A 82")
     func noneRemoves() throws {
         var profile = try loadProfile()
