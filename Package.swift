@@ -80,7 +80,8 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
-            ]
+            ],
+            exclude: ["Golden"]
         ),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "CardEmulator", "APDU"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "YAMLSource", "APDU"], exclude: ["Broken"]),

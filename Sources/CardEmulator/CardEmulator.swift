@@ -1,5 +1,6 @@
 // CardEmulator: the card OS of an emulated My Number card — file system, access rules, credentials with retry
-// counters, sign-only keys, security state — and the standard applications built from a card profile.
+// counters, sign-only keys, security state — the standard applications built from a card profile, and the free
+// area (FreeArea/: regions, Type A/C/D card APs, install phases; docs/card-ap-profile.md).
 // It takes command bytes and returns response bytes; it knows no reader and no transport.
 import APDU
 import CardCrypto
@@ -15,12 +16,19 @@ public struct EmulatedCard: Sendable {
     public internal(set) var currentApplication: Int?
     public internal(set) var currentFile: FileID?
     public internal(set) var securityState = SecurityState()
+    /// The free area's regions and APs (docs/card-ap-profile.md); nil when the profile has none.
+    public internal(set) var freeArea: FreeAreaCard?
     private var random: any RandomSource
 
     public init(profile: CardProfile, random: any RandomSource = SystemRandomSource()) {
         self.profile = profile
         self.applications = profile.applications
         self.random = random
+        self.freeArea = profile.freeArea.map {
+            FreeAreaCard(
+                setting: $0, holder: profile.holder, faults: profile.chip.faults,
+                reservedAIDs: self.applications.map(\.aid))
+        }
     }
 
     /// The deliberate faults of a faulty profile; empty on every conforming card, so no branch below that tests
@@ -38,6 +46,7 @@ public struct EmulatedCard: Sendable {
         currentApplication = nil
         currentFile = nil
         securityState = SecurityState()
+        freeArea?.reset()
     }
 
     /// Processes one command APDU.
@@ -46,6 +55,23 @@ public struct EmulatedCard: Sendable {
     }
 
     public mutating func respond(to bytes: [UInt8]) -> ResponseAPDU {
+        // The free area answers when its manager or one of its APs is selected, or a SELECT names one of them.
+        if var area = freeArea {
+            freeArea = nil  // keeps `area` uniquely referenced, so answering copies nothing
+            let handled = area.respond(to: bytes, random: &random)
+            freeArea = area
+            if let handled {
+                if handled.selected {
+                    currentApplication = nil
+                    currentFile = nil
+                    securityState = SecurityState()
+                }
+                let answer = handled.answer
+                return ResponseAPDU(
+                    data: Array(answer.dropLast(2)),
+                    statusWord: StatusWord(answer[answer.count - 2], answer[answer.count - 1]))
+            }
+        }
         guard let command = try? CommandAPDU(bytes: bytes) else { return ResponseAPDU(statusWord: .wrongLength) }
         if command.isExtended && !profile.behaviour.extendedLength {
             return ResponseAPDU(statusWord: .wrongLength)

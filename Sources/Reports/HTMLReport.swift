@@ -239,6 +239,8 @@ public enum HTMLReport {
             text.append("\(e(entry.step))  \(Figures.milliseconds(entry.duration)) ms")
             text.append("&gt; \(e(entry.maskedCommand))")
             text.append("&lt; \(e(entry.response))")
+            if let plain = entry.plainCommand { text.append("    plain &gt; \(e(plain))") }
+            if let plain = entry.plainResponse { text.append("    plain &lt; \(e(plain))") }
         }
         lines.append("<pre class=\"transcript\">\(text.joined(separator: "\n"))</pre>")
         lines.append("</details>")

@@ -111,12 +111,16 @@ public enum JSONReport {
             "skipReason": skipReason,
             "transcript": .array(
                 scenario.transcript.map { entry in
-                    .object([
+                    var fields: [String: JSONValue] = [
                         "step": .string(entry.step),
                         "command": .string(entry.maskedCommand),
                         "response": .string(entry.response),
                         "durationMs": .milliseconds(entry.duration),
-                    ])
+                    ]
+                    // Only for secure messaging: the wire bytes above, their plain meaning here.
+                    if let plain = entry.plainCommand { fields["plainCommand"] = .string(plain) }
+                    if let plain = entry.plainResponse { fields["plainResponse"] = .string(plain) }
+                    return .object(fields)
                 }),
             "timings": .array(scenario.timings.map(timing)),
         ])

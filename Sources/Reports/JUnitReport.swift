@@ -191,6 +191,8 @@ public enum JUnitReport {
                 lines.append("  \(entry.step)  \(Figures.milliseconds(entry.duration)) ms")
                 lines.append("  > \(entry.maskedCommand)")
                 lines.append("  < \(entry.response)")
+                if let plain = entry.plainCommand { lines.append("    plain > \(plain)") }
+                if let plain = entry.plainResponse { lines.append("    plain < \(plain)") }
             }
         }
         if !scenario.timings.isEmpty {

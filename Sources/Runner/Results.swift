@@ -205,12 +205,22 @@ public struct TranscriptEntry: Sendable, Hashable {
     public var duration: Duration
     /// `file:line` of the step that sent it, or a note such as "reset".
     public var step: String
+    /// For a command sent in secure messaging: the command before protection (credentials, keys and package bytes
+    /// masked) and what it was (`protected`, `replayed`, `protected, tampered (mac)`); `command` is the wire bytes.
+    public var plainCommand: String?
+    /// The response opened: its data and status word, or why there is none.
+    public var plainResponse: String?
 
-    public init(command: String, response: String, duration: Duration, step: String) {
+    public init(
+        command: String, response: String, duration: Duration, step: String, plainCommand: String? = nil,
+        plainResponse: String? = nil
+    ) {
         self.command = command
         self.response = response
         self.duration = duration
         self.step = step
+        self.plainCommand = plainCommand
+        self.plainResponse = plainResponse
     }
 }
 

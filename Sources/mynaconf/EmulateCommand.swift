@@ -55,15 +55,44 @@ struct EmulateCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Stop when standard input closes, e.g. when the parent process that started it dies.")
     var stopOnEOF = false
 
+    @Option(
+        name: .customLong("install-report"),
+        help: """
+            On exit, write the free-area install phases an outside installer drove (p50/p95/max per phase, net of \
+            the emulator's modelled delay, cards per hour, budgets) as JSON here. The command profile is mynaconf's \
+            MCAP-1, an ASSUMPTION (docs/card-ap-profile.md). With a report, emulate exits 1 when a budget is missed \
+            or no install completed.
+            """)
+    var installReport: String?
+
+    @Option(name: .customLong("install-junit"), help: "The same install report as JUnit XML (one case per phase).")
+    var installJUnit: String?
+
+    @Option(
+        name: .customLong("install-budget"),
+        help: "PHASE=DURATION for the install report, e.g. download=2s; default: seed 000's averages × tolerance.")
+    var installBudgets: [String] = []
+
+    @Option(name: .customLong("install-tolerance"), help: "Multiplier of seed 000's averages (default 1.5).")
+    var installTolerance: Double = InstallBudgets.defaultTolerance
+
     func run() async throws {
+        let budgets = try InstallTimingOptions.budgets(installBudgets, tolerance: installTolerance)
+        let recording = installReport != nil || installJUnit != nil
         let slots = try makeSlots()
         let printer = EventPrinter()
         let controller = EmulatorController(printer: printer)
+        let recorder = InstallRecorder()
         for (index, entry) in slots.enumerated() {
+            var configuration = VPCDCardServer.Configuration(
+                address: entry.address, speed: speed, giveUpAfter: giveUpAfter > 0 ? .seconds(giveUpAfter) : nil)
+            if recording {
+                let setting = entry.slot.card.profile.freeArea ?? FreeAreaSetting()
+                recorder.add(slot: index, monitor: InstallPhaseMonitor(setting: setting))
+                configuration.onExchange = { exchange in recorder.record(exchange, slot: index) }
+            }
             let server = VPCDCardServer(
-                slot: entry.slot,
-                configuration: VPCDCardServer.Configuration(
-                    address: entry.address, speed: speed, giveUpAfter: giveUpAfter > 0 ? .seconds(giveUpAfter) : nil),
+                slot: entry.slot, configuration: configuration,
                 onEvent: { event in controller.handle(event, from: index) })
             controller.add(server, label: entry.label, profile: entry.profileName, slotNumber: slot + index)
         }
@@ -74,6 +103,13 @@ struct EmulateCommand: AsyncParsableCommand {
         withExtendedLifetime(signals) {}
         if let failure = controller.failure { throw Failure.environment(failure) }
         printer.line("stopped")
+        if recording {
+            let source = "mynaconf emulate, " + slots.map(\.label).joined(separator: ", ")
+            let report = recorder.report(budgets: budgets, source: source)
+            try InstallTimingOptions.write(report, json: installReport, junit: installJUnit)
+            printer.problem(report.consoleText)
+            if !report.passed { throw ExitCode(1) }
+        }
     }
 
     private struct SlotSetup {
@@ -291,5 +327,37 @@ final class EmulatorController: @unchecked Sendable {
             source.resume()
             return source
         }
+    }
+}
+
+/// The install-phase monitors of an `emulate` run, one per slot, fed from the servers' threads.
+final class InstallRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var monitors: [Int: InstallPhaseMonitor] = [:]
+    /// Instants become offsets from here: the monitor has no clock of its own.
+    private let origin = ContinuousClock.now
+
+    func add(slot: Int, monitor: InstallPhaseMonitor) {
+        lock.lock()
+        defer { lock.unlock() }
+        monitors[slot] = monitor
+    }
+
+    func record(_ exchange: VPCDCardServer.ObservedExchange, slot: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        monitors[slot]?.record(
+            TimedExchange(
+                command: exchange.command, response: exchange.response, start: exchange.received - origin,
+                end: exchange.answered - origin, modelledDelay: exchange.modelledDelay))
+    }
+
+    func report(budgets: InstallBudgets, source: String) -> InstallTimingReport {
+        lock.lock()
+        defer { lock.unlock() }
+        let ordered = monitors.keys.sorted().compactMap { monitors[$0] }
+        return InstallTimingReport(
+            source: source, installs: ordered.flatMap(\.installs), allPhases: ordered.flatMap(\.phases),
+            budgets: budgets)
     }
 }

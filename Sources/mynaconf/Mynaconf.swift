@@ -15,7 +15,7 @@ struct Mynaconf: AsyncParsableCommand {
         version: "\(harnessVersion) (commit \(BuildInfo.commit ?? "unknown")\(BuildInfo.modified ? ", modified" : ""))",
         subcommands: [
             RunCommand.self, LintCommand.self, SelfTestCommand.self, ReadersCommand.self, VectorsCommand.self,
-            EmulateCommand.self,
+            EmulateCommand.self, TimingsCommand.self,
         ]
     )
 

@@ -509,6 +509,7 @@ enum ScenarioSupport {
         ]
         for (name, pin) in profile.pins { card["card.pins.\(name)"] = pin.value }
         card.merge(ChipVariables.values(for: profile)) { current, _ in current }
+        card.merge(profile.freeArea?.cardVariables ?? [:]) { current, _ in current }
         return VariableStore(card: card, environment: ProcessInfo.processInfo.environment)
     }
 

@@ -13,6 +13,7 @@ struct CardProfileTests {
         arguments: [
             "default", "auth-pin-one-try", "auth-pin-blocked", "sign-password-blocked", "expired-certificates",
             "under-15", "second-card", "card-expired", "text-ap-unwritten", "no-juki-ap", "revoked-auth-certificate",
+            "free-area-installed",
         ])
     func committedProfilesLoad(name: String) throws {
         let profile = try loadProfile(name)

@@ -335,6 +335,21 @@ struct ScenarioSchemaTests {
             ),
             (scenario("  - wait: { zzz: 1 }"), "/definitions/step/else/properties/wait/anyOf/1/properties"),
             (scenario("  - repeat: { zzz: 1 }"), "/definitions/step/else/properties/repeat/properties"),
+            (
+                scenario("  - mutual_authenticate: { zzz: 1 }"),
+                "/definitions/step/else/properties/mutual_authenticate/properties"
+            ),
+            (scenario("  - install_ap: { zzz: 1 }"), "/definitions/step/else/properties/install_ap/properties"),
+            (
+                scenario("  - install_ap: { budgets_ms: { zzz: 1 } }"),
+                "/definitions/step/else/properties/install_ap/properties/budgets_ms/properties"
+            ),
+            (scenario("  - delete_ap: { zzz: 1 }"), "/definitions/step/else/properties/delete_ap/properties"),
+            (
+                scenario("  - install_ap: { commands: { zzz: 1 } }"),
+                "/definitions/step/else/properties/install_ap/properties/commands/properties"
+            ),
+            (scenario("  - move_out: { zzz: 1 }"), "/definitions/step/else/properties/move_out/properties"),
             (scenario("  - { reset: ~, expect: { length: { zzz: 1 } } }"), "/definitions/length/properties"),
             (scenario("  - { reset: ~, expect: { tlv: [ { zzz: 1 } ] } }"), "/definitions/tlvExpectation/properties"),
             (

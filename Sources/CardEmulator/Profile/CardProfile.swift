@@ -23,6 +23,8 @@ public struct CardProfile: Sendable {
     public var timing = CardTiming.default
     /// The radio identity a contactless reader reports (the PUPI).
     public var contactless = ContactlessSetting(pupi: .random)
+    /// The free area (空き領域) and the AP packages an installer may download; nil: the card has none.
+    public var freeArea: FreeAreaSetting? = FreeAreaSetting.standard(municipality: nil)
 
     /// The applications on the chip as the card is made from this profile: change a field above (a key, a
     /// counter) and a card made afterwards carries the change.

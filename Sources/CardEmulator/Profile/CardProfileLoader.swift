@@ -33,7 +33,7 @@ struct ProfileReader {
     func read() throws(Diagnostic) -> CardProfile {
         let root = try file.root.mapping(allowing: [
             "profile", "description", "as_of", "atr", "holder", "pins", "jpki", "behaviour", "timing", "contactless",
-            "card_issuer", "text_ap", "visual_ap", "juki_ap", "common_ap", "faults", "revocation",
+            "card_issuer", "text_ap", "visual_ap", "juki_ap", "common_ap", "faults", "revocation", "free_area",
             "expected_failures", "based_on",
         ])
         let name = try root.required("profile").string()

@@ -23,12 +23,33 @@ public struct CardTiming: Sendable, Hashable {
         case internalAuthenticate = "internal_authenticate"
         case getChallenge = "get_challenge"
         case getData = "get_data"
+        case mutualAuthenticate = "mutual_authenticate"
+        case createRegion = "create_region"
+        case load
+        case loadLast = "load_last"
+        case writeUserID = "write_user_id"
+        case activate
+        case deleteAP = "delete_ap"
+        case moveOut = "move_out"
         case other
 
-        /// The kind of a command as the card dispatches it (CLA `80` only for the proprietary signature).
-        public init(command: [UInt8]) {
+        /// The kind of a command as the card dispatches it (CLA `80` only for the proprietary signature); the
+        /// free area's management commands (proprietary class) by the INS bytes its profile gives.
+        public init(command: [UInt8], freeArea: FreeAreaInstructions? = FreeAreaInstructions()) {
             guard command.count >= 4 else {
                 self = .other
+                return
+            }
+            if command[0] & 0x80 != 0, let freeArea, let managed = freeArea.command(for: command[1]) {
+                switch managed {
+                case .createRegion: self = .createRegion
+                case .load: self = command[2] & 0x80 != 0 ? .loadLast : .load
+                case .writeUserID: self = .writeUserID
+                case .activate: self = .activate
+                case .delete: self = .deleteAP
+                case .moveOut: self = .moveOut
+                case .freeSpace: self = .getData
+                }
                 return
             }
             switch (command[0] & 0x80 != 0, command[1]) {
@@ -40,6 +61,7 @@ public struct CardTiming: Sendable, Hashable {
             case (true, 0x2A): self = .computeDigitalSignature
             case (false, 0x88): self = .internalAuthenticate
             case (false, 0x84): self = .getChallenge
+            case (false, 0x82): self = .mutualAuthenticate
             case (false, 0xCA), (false, 0xCB): self = .getData
             default: self = .other
             }
@@ -53,6 +75,8 @@ public struct CardTiming: Sendable, Hashable {
     public var contactBitRate: Int
     /// ISO/IEC 14443's base rate fc/128 = 106 kbit/s.
     public var contactlessBitRate: Int
+    /// The free area's management INS bytes, so its commands are timed as what they are; nil without a free area.
+    public var freeAreaInstructions: FreeAreaInstructions? = FreeAreaInstructions()
 
     public init(processing: [CommandKind: Duration], contactBitRate: Int, contactlessBitRate: Int) {
         self.processing = processing
@@ -68,7 +92,7 @@ public struct CardTiming: Sendable, Hashable {
             .verify: .milliseconds(20), .changeReferenceData: .milliseconds(40),
             .computeDigitalSignature: .milliseconds(900), .internalAuthenticate: .milliseconds(900),
             .getChallenge: .milliseconds(5), .getData: .milliseconds(3), .other: .milliseconds(3),
-        ],
+        ].merging(FreeAreaTimingModel.fast.processing) { current, _ in current },
         contactBitRate: 10_752,
         contactlessBitRate: 106_000
     )
@@ -79,7 +103,8 @@ public struct CardTiming: Sendable, Hashable {
     /// 4-byte block frame (NAD, PCB, LEN, LRC) each way; contactless ISO/IEC 14443-4 sends 10 etu per character
     /// with PCB and CRC (3 bytes) plus start and end of frame (about 2 more) each way.
     public func latency(command: [UInt8], responseLength: Int, interface: CardInterface) -> Duration {
-        let work = processing[CommandKind(command: command)] ?? processing[.other] ?? .zero
+        let work =
+            processing[CommandKind(command: command, freeArea: freeAreaInstructions)] ?? processing[.other] ?? .zero
         let characters: Int
         let bitsPerCharacter: Int
         let rate: Int
@@ -134,9 +159,9 @@ public struct ContactlessSetting: Sendable, Hashable {
 extension CardTiming {
     /// `timing:` of a card profile: `commands:` (milliseconds per command kind), `contact_bit_rate`,
     /// `contactless_bit_rate` (bit/s). Whatever is left out keeps its default.
-    static func read(_ node: YAMLNode) throws(Diagnostic) -> CardTiming {
+    static func read(_ node: YAMLNode, base: CardTiming = .default) throws(Diagnostic) -> CardTiming {
         let map = try node.mapping(allowing: ["commands", "contact_bit_rate", "contactless_bit_rate"])
-        var timing = CardTiming.default
+        var timing = base
         if let commands = map["commands"] {
             let entries = try commands.mapping(allowing: CommandKind.allCases.map(\.rawValue))
             for key in entries.keys {

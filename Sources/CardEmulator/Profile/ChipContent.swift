@@ -159,6 +159,10 @@ public enum CardFault: String, Sendable, CaseIterable {
     case signingKeyIsAuthKey = "signing_key_is_auth_key"
     case readableAuthKey = "readable_auth_key"
     case readBinaryOverrun = "read_binary_overrun"
+    case typeDPlainReads = "type_d_plain_reads"
+    case reusedSessionKey = "reused_session_key"
+    case userIDIsMyNumber = "user_id_is_my_number"
+    case moveOutKeepsLocal = "move_out_keeps_local"
 
     /// What the faulty card does, for docs and messages.
     public var summary: String {
@@ -191,6 +195,10 @@ public enum CardFault: String, Sendable, CaseIterable {
         case .signingKeyIsAuthKey: "the signing key object 001A holds the auth key"
         case .readableAuthKey: "READ BINARY on the auth key EF 0017 returns the private key"
         case .readBinaryOverrun: "the JPKI AP's READ BINARY answers Le bytes, 00 past the end, not min(Le, remaining)"
+        case .typeDPlainReads: "a free-area Type D AP answers a plain READ BINARY with its content"
+        case .reusedSessionKey: "a free-area Type D AP derives the same session keys at every authentication"
+        case .userIDIsMyNumber: "the free area writes the holder's My Number and 0 as the user ID"
+        case .moveOutKeepsLocal: "move out answers 90 00 and erases nothing of the local region"
         }
     }
 }

@@ -66,6 +66,7 @@ struct ChipProfileReader {
             profile.chip.common = content
         }
         if let node = present("revocation") { try RevocationSetting.check(node, profile: &profile, reader: base) }
+        try completeFreeArea(&profile, root: root)
 
         // Build once, so a key that cannot sign or a card face too large for READ BINARY is refused here.
         let applications: [CardApplication]
@@ -137,6 +138,23 @@ struct ChipProfileReader {
             && parts.allSatisfy { part in
                 !part.isEmpty && part.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
             }
+    }
+
+    // MARK: - Free area
+
+    /// `free_area:`, and its timing model under whatever `timing.commands` sets explicitly.
+    private func completeFreeArea(_ profile: inout CardProfile, root: YAMLMapping) throws(Diagnostic) {
+        profile.freeArea = try FreeAreaProfileReader(holder: profile.holder).read(root["free_area"])
+        profile.timing.freeAreaInstructions = profile.freeArea?.instructions
+        guard let model = profile.freeArea?.timing else { return }
+        var explicit: Set<String> = []
+        if let timing = root["timing"], case .mapping = timing.node {
+            let map = try timing.mapping(allowing: timing.keyNodes.compactMap { try? $0.string() })
+            explicit = Set(map["commands"]?.keyNodes.compactMap { try? $0.string() } ?? [])
+        }
+        for (kind, duration) in model.processing where !explicit.contains(kind.rawValue) {
+            profile.timing.processing[kind] = duration
+        }
     }
 
     // MARK: - Holder

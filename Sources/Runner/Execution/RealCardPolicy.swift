@@ -84,6 +84,11 @@ extension Step {
         case .sign(let key, let data): found = [key, data].compactMap { $0 }
         case .repeatSteps(_, let steps): found = steps.flatMap(\.templates)
         case .readRecord, .getChallenge, .reset, .powerCycle, .wait: found = []
+        case .mutualAuthenticate(let setup): found = [setup.key]
+        case .installAP(let spec):
+            found = [spec.session.key, spec.session.manager, spec.package] + [spec.aid].compactMap { $0 }
+        case .deleteAP(let session, let aid): found = [session.key, session.manager, aid]
+        case .moveOut(let session): found = [session.key, session.manager]
         }
         if let certificate = expect.certificate {
             found +=

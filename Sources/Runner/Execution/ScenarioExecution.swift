@@ -24,6 +24,17 @@ public struct ScenarioExecution {
     /// True while the last response was personal data that a report must not show.
     var lastResponseIsPersonal = false
     var scenarioMaySpendTries = false
+    /// The open secure-messaging session (after `mutual_authenticate`), how later steps use it, and the last
+    /// protected command as sent, for `replay: previous`.
+    var secureSession: SecureMessagingHostSession?
+    var protectionMode = ProtectionMode.all
+    var lastProtectedCommand: [UInt8]?
+    /// Round trips of the protected READs of the step being performed, timed as one entry per step.
+    var protectedReadSamples: [Duration] = []
+    /// Says which exchange of a multi-command step (`install_ap`) gave the response a failure shows.
+    var responseNote: String?
+    /// The cryptogram of the last protected response opened, for `capture_cryptogram`.
+    var lastCryptogram: [UInt8]?
 
     public init(
         channel: any CardChannel, variables: VariableStore, asOf: CalendarDate,
@@ -73,18 +84,21 @@ public struct ScenarioExecution {
     }
 
     /// Performs one step and returns how long the card took over it (the APDU round trips, not the harness's work).
-    private mutating func perform(_ step: Step) async throws(StepFailure) -> Duration {
+    mutating func perform(_ step: Step) async throws(StepFailure) -> Duration {
         if isCancelled() {
             throw StepFailure(failure: failure("the run was interrupted before this step", step), isError: true)
         }
         var response = ResponseAPDU(statusWord: .success)
         var elapsed = Duration.zero
         var answered = true
+        lastCryptogram = nil
         switch step.action {
         case .apdu(let template):
             (response, elapsed) = try await send(try hex(template, step), step)
         case .selectApplication(let aid):
             let aidBytes = try hex(aid, step).bytes
+            // The session belongs to the selected application: selecting one (even the same) leaves it.
+            endSession()
             (response, elapsed) = try await send(command(0x00, 0xA4, 0x04, 0x0C, data: aidBytes), step)
         case .selectFile(let fid):
             (response, elapsed) = try await send(command(0x00, 0xA4, 0x02, 0x0C, data: try hex(fid, step).bytes), step)
@@ -127,12 +141,29 @@ public struct ScenarioExecution {
         case .getChallenge(let length):
             (response, elapsed) = try await send(command(0x00, 0x84, 0x00, 0x00, le: length & 0xFF), step)
         case .reset, .powerCycle:
+            endSession()
             // The ATR stands in for response data, so `expect: { data: 3B E0 … }` checks it.
             let (atr, time) = try await reset(step)
             (response, elapsed) = (ResponseAPDU(data: atr, statusWord: .success), time)
         case .wait(let milliseconds):
             try? await Task.sleep(for: .milliseconds(milliseconds))
             answered = false
+        case .mutualAuthenticate(let setup):
+            (response, elapsed) = try await authenticate(
+                seed: setup.key, suite: setup.suite, reference: setup.reference, step)
+            protectionMode = setup.protect
+            addTiming("mutual_authenticate @ \(place(step))", elapsed)
+        case .installAP(let spec):
+            (response, elapsed) = try await install(spec, step)
+        case .deleteAP(let session, let aid):
+            (response, elapsed) = try await manage(session, step) { (execution) throws(StepFailure) in
+                let aidBytes = try execution.hex(aid, step).bytes
+                return execution.command(0x80, session.commands.delete, 0x00, 0x00, data: Self.aidObject(aidBytes))
+            }
+        case .moveOut(let session):
+            (response, elapsed) = try await manage(session, step) { (execution) throws(StepFailure) in
+                execution.command(0x80, session.commands.moveOut, 0x00, 0x00)
+            }
         case .repeatSteps(let times, let steps):
             var samples: [Duration] = []
             for _ in 0..<times {
@@ -148,10 +179,17 @@ public struct ScenarioExecution {
             try checkBudgets(timing, step)
             return samples.reduce(.zero, +)
         }
+        if !protectedReadSamples.isEmpty {
+            for sample in protectedReadSamples { addTiming("protected read @ \(place(step))", sample) }
+            protectedReadSamples = []
+        }
         if answered {
             try check(step.expect, response, step)
+            responseNote = nil
             if let name = step.capture { evaluator.store.captures[name] = response.data }
+            try checkCryptogram(step)
         }
+        if case .installAP(let spec) = step.action { try checkPhaseBudgets(spec, step) }
         if let budget = step.expect.maxMilliseconds {
             let timing = StepTiming(
                 name: "\(step.action.name) @ \(place(step))", samples: [elapsed], maxBudget: .milliseconds(budget))
@@ -163,7 +201,7 @@ public struct ScenarioExecution {
 
     // MARK: - Sending
 
-    private func command(_ cla: UInt8, _ ins: UInt8, _ p1: UInt8, _ p2: UInt8, data: [UInt8] = [], le: Int? = nil)
+    func command(_ cla: UInt8, _ ins: UInt8, _ p1: UInt8, _ p2: UInt8, data: [UInt8] = [], le: Int? = nil)
         -> EvaluatedBytes
     {
         var apdu = EvaluatedBytes()
@@ -173,9 +211,10 @@ public struct ScenarioExecution {
         return apdu
     }
 
-    private mutating func send(_ apdu: EvaluatedBytes, _ step: Step) async throws(StepFailure) -> (
-        ResponseAPDU, Duration
-    ) {
+    mutating func send(_ apdu: EvaluatedBytes, _ step: Step, mode: SendMode = .asStepSays) async throws(StepFailure)
+        -> (ResponseAPDU, Duration)
+    {
+        if try shouldProtect(step, mode: mode) { return try await sendProtected(apdu, step) }
         let command = try? CommandAPDU(bytes: apdu.bytes)
         if realCard != nil, !scenarioMaySpendTries, let command, command.cla & 0x80 == 0, command.ins == 0x20,
             !command.data.isEmpty
@@ -391,14 +430,13 @@ public struct ScenarioExecution {
 
     // MARK: - Expectations
 
-    private func place(_ step: Step) -> String { "\(step.location)" }
+    func place(_ step: Step) -> String { "\(step.location)" }
 
-    private func failure(_ message: String, _ step: Step, expected: String = "", actual: String = "") -> ScenarioFailure
-    {
+    func failure(_ message: String, _ step: Step, expected: String = "", actual: String = "") -> ScenarioFailure {
         ScenarioFailure(message: message, expected: expected, actual: actual, location: place(step))
     }
 
-    private func checkBudgets(_ timing: StepTiming, _ step: Step) throws(StepFailure) {
+    func checkBudgets(_ timing: StepTiming, _ step: Step) throws(StepFailure) {
         if let budget = timing.maxBudget, timing.maximum > budget {
             throw StepFailure(
                 failure: failure(
@@ -419,12 +457,12 @@ public struct ScenarioExecution {
         return String(format: "%.3f ms", value)
     }
 
-    private mutating func check(_ expect: Expectation, _ response: ResponseAPDU, _ step: Step) throws(StepFailure) {
+    mutating func check(_ expect: Expectation, _ response: ResponseAPDU, _ step: Step) throws(StepFailure) {
         let sw = response.statusWord
         if !expect.statusWords.isEmpty, !expect.statusWords.contains(where: { $0.matches(sw) }) {
             throw StepFailure(
                 failure: failure(
-                    "unexpected status word \(sw)", step,
+                    (responseNote.map { "\($0): " } ?? "") + "unexpected status word \(sw)", step,
                     expected: expect.statusWords.map(\.text).joined(separator: " or "),
                     actual: Hex.encode([sw.sw1, sw.sw2])),
                 isError: false)
@@ -449,6 +487,11 @@ public struct ScenarioExecution {
                         actual: shown),
                     isError: false)
             }
+        }
+        if let other = expect.dataNot, try hex(other, step).bytes == data {
+            throw StepFailure(
+                failure: failure("data equals \(other.text)", step, expected: "anything else", actual: shown),
+                isError: false)
         }
         if let regex = expect.dataRegex {
             let hexText = Hex.encode(data)

@@ -13,9 +13,40 @@ public enum StaticChecks {
         return found
     }
 
-    private static func check(_ steps: [Step], variables: VariableStore, into found: inout [Diagnostic]) {
+    private static func check(
+        _ steps: [Step], variables: VariableStore, into found: inout [Diagnostic], authenticated: Bool = false
+    ) {
+        // Whether a mutual_authenticate step came before: a protected step without one cannot run.
+        var authenticated = authenticated
         for step in steps {
+            let protection = step.protection
+            if !authenticated, protection.secure == true || protection.tamper != nil || protection.replayPrevious {
+                found.append(
+                    Diagnostic(
+                        "this step is sent in secure messaging, but no mutual_authenticate step comes before it",
+                        at: step.location))
+            }
             switch step.action {
+            case .mutualAuthenticate(let setup):
+                authenticated = true
+                checkKeySeed(setup.key, variables, into: &found)
+            case .installAP(let spec):
+                checkKeySeed(spec.session.key, variables, into: &found)
+                if let package = evaluate(spec.package, variables, into: &found) {
+                    if package.first != 0x70 || (try? BERTLV.parseFirst(package)) == nil {
+                        found.append(
+                            Diagnostic(
+                                "the package is not a BER-TLV 70 object (MCAP-1's AP package)",
+                                at: spec.package.location))
+                    } else if (package.count + spec.blockSize - 1) / spec.blockSize > 256 {
+                        found.append(
+                            Diagnostic(
+                                "the package is \(package.count) bytes: more than 256 LOAD blocks of \(spec.blockSize)",
+                                at: spec.package.location))
+                    }
+                }
+            case .deleteAP(let session, _), .moveOut(let session):
+                checkKeySeed(session.key, variables, into: &found)
             case .apdu(let template):
                 guard let bytes = evaluate(template, variables, into: &found) else { continue }
                 do {
@@ -31,10 +62,16 @@ public enum StaticChecks {
                         Diagnostic("a file identifier is 2 bytes; this one is \(bytes.count)", at: fid.location))
                 }
             case .repeatSteps(_, let inner):
-                check(inner, variables: variables, into: &found)
+                check(inner, variables: variables, into: &found, authenticated: authenticated)
             default:
                 continue
             }
+        }
+    }
+
+    private static func checkKeySeed(_ key: Template, _ variables: VariableStore, into found: inout [Diagnostic]) {
+        if let bytes = evaluate(key, variables, into: &found), bytes.count != 16 {
+            found.append(Diagnostic("a key seed is 16 bytes; this one is \(bytes.count)", at: key.location))
         }
     }
 

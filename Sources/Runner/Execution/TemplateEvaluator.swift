@@ -115,7 +115,15 @@ struct TemplateEvaluator {
                     throw EvaluationError(message: "\(name) has no value for this card", location: location)
                 }
                 // Credentials: the PINs, and the 照合番号 (they open the card like a PIN does).
-                return (.text(value), name.hasPrefix("card.pins.") || name.hasPrefix("card.codes."))
+                let secret = ScenarioLanguage.isSecretCardVariable(name)
+                // The free area's keys, AIDs and packages are bytes (hex in the store), so `${card.free_area.local.key}`
+                // can stand where hex goes.
+                if name.hasPrefix("card.free_area."), !name.hasSuffix(".suite"), !name.hasSuffix(".password"),
+                    let bytes = try? Hex.decode(value)
+                {
+                    return (.bytes(bytes), secret)
+                }
+                return (.text(value), secret)
             case "env":
                 guard let value = store.environment[path[1]] else {
                     throw EvaluationError(message: "the environment variable \(path[1]) is not set", location: location)

@@ -61,6 +61,10 @@ public struct Step: Sendable {
     public var expect: Expectation
     /// The response data is kept under this name for later steps (`${name}`).
     public var capture: String?
+    /// Whether the step's commands go protected in the open secure-messaging session, and how they are spoiled.
+    public var protection = StepProtection()
+    /// The cryptogram (DO 87/85) of the step's last protected response is kept under this name, to compare sessions.
+    public var captureCryptogram: String?
     public var location: SourceLocation
 
     public init(action: Action, expect: Expectation, capture: String? = nil, location: SourceLocation) {
@@ -98,6 +102,14 @@ public indirect enum Action: Sendable {
     /// The inner steps, `times` times; timing budgets apply across the iterations.
     case repeatSteps(times: Int, steps: [Step])
     case wait(milliseconds: Int)
+    /// GET CHALLENGE + MUTUAL AUTHENTICATE; opens a host secure-messaging session.
+    case mutualAuthenticate(MutualAuthenticationSetup)
+    /// A card AP's whole install through the free-area manager, each phase timed.
+    case installAP(InstallSpec)
+    /// The holder's request to delete an installed AP (`8C E4`).
+    case deleteAP(FreeAreaSession, aid: Template)
+    /// The move-out command (`8C EE`) that erases the local region.
+    case moveOut(FreeAreaSession)
 
     /// The name of the step kind as written in YAML, for messages and timing tables.
     public var name: String {
@@ -114,6 +126,10 @@ public indirect enum Action: Sendable {
         case .powerCycle: "power_cycle"
         case .repeatSteps: "repeat"
         case .wait: "wait"
+        case .mutualAuthenticate: "mutual_authenticate"
+        case .installAP: "install_ap"
+        case .deleteAP: "delete_ap"
+        case .moveOut: "move_out"
         }
     }
 }
@@ -147,6 +163,11 @@ public struct Expectation: Sendable {
     public var maxMilliseconds: Int?
     /// On `repeat`: the 95th percentile of the iterations' times.
     public var p95Milliseconds: Int?
+    /// The cryptogram of the step's last protected response must differ from this capture (`capture_cryptogram`
+    /// of an earlier session): fresh session keys give a new ciphertext for the same data.
+    public var cryptogramDiffersFrom: Template?
+    /// The data must not be exactly these bytes (`data_not`): e.g. a second AP's user ID is not the first's.
+    public var dataNot: Template?
 
     public init(
         statusWords: [StatusWordPattern] = [StatusWordPattern.success], data: BytePattern? = nil,

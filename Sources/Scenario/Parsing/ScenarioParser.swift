@@ -125,8 +125,12 @@ public struct ScenarioParser {
 
     static let actionKeys = [
         "apdu", "select", "verify", "change_pin", "read", "read_record", "sign", "get_challenge", "reset",
-        "power_cycle", "repeat", "wait",
+        "power_cycle", "repeat", "wait", "mutual_authenticate", "install_ap", "delete_ap", "move_out",
     ]
+    /// Step keys besides the action: what to check, what to keep, and how to send it in secure messaging.
+    static let stepKeys = ["expect", "capture", "secure", "tamper", "replay", "capture_cryptogram"]
+    /// Actions whose commands can go protected in an open session.
+    static let protectableActions = ["apdu", "verify", "change_pin", "read", "read_record", "sign", "get_challenge"]
 
     private func parseSteps(_ nodes: [YAMLNode], scope: inout VariableScopeCheck) -> [Step] {
         var steps: [Step] = []
@@ -154,7 +158,7 @@ public struct ScenarioParser {
         }
         guard
             let map = value({ () throws(Diagnostic) in
-                try node.mapping(allowing: Self.actionKeys + ["expect", "capture"])
+                try node.mapping(allowing: Self.actionKeys + Self.stepKeys)
             })
         else {
             return nil
@@ -200,8 +204,63 @@ public struct ScenarioParser {
             }
             if let capture { scope.captured.insert(capture) }
         }
+        let protection = stepProtection(map, action: key)
+        var cryptogramName: String?
+        if let cryptogramNode = map["capture_cryptogram"] {
+            cryptogramName = value { () throws(Diagnostic) in
+                let name = try cryptogramNode.string()
+                guard let first = name.first, first.isLetter || first == "_",
+                    name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+                else { throw cryptogramNode.error("'\(name)' is not a variable name (letters, digits, _)") }
+                return name
+            }
+            if let cryptogramName { scope.captured.insert(cryptogramName) }
+        }
         guard let action else { return nil }
-        return Step(action: action, expect: expect, capture: capture, location: node.location)
+        var step = Step(action: action, expect: expect, capture: capture, location: node.location)
+        step.protection = protection
+        step.captureCryptogram = cryptogramName
+        return step
+    }
+
+    /// `secure: true|false` on a step that sends commands; `tamper:` and `replay: previous` on a raw `apdu` only,
+    /// which is where a negative test writes the command it spoils.
+    private func stepProtection(_ map: YAMLMapping, action: String) -> StepProtection {
+        var protection = StepProtection()
+        if let node = map["secure"] {
+            if Self.protectableActions.contains(action) {
+                protection.secure = value { () throws(Diagnostic) in try node.bool() }
+            } else {
+                sink.diagnostics.append(
+                    node.error(
+                        "secure applies to steps that send commands in a session (\(Self.protectableActions.joined(separator: ", "))), not to \(action)"
+                    ))
+            }
+        }
+        for key in ["tamper", "replay"] {
+            guard let node = map[key] else { continue }
+            guard action == "apdu" else {
+                sink.diagnostics.append(
+                    node.error("\(key) applies to a raw apdu step only (write the command you spoil as an apdu)"))
+                continue
+            }
+            if key == "tamper" {
+                protection.tamper = value { () throws(Diagnostic) in
+                    TamperKind(rawValue: try node.choice(TamperKind.allCases.map(\.rawValue)))!
+                }
+            } else {
+                _ = value { () throws(Diagnostic) in try node.choice(["previous"]) }
+                protection.replayPrevious = true
+            }
+        }
+        if protection.tamper != nil && protection.replayPrevious, let node = map["replay"] {
+            sink.diagnostics.append(node.error("give either tamper or replay, not both: a replay is sent unchanged"))
+        }
+        if protection.secure == false, protection.tamper != nil || protection.replayPrevious, let node = map["secure"] {
+            sink.diagnostics.append(
+                node.error("tamper and replay spoil a protected command; secure: false sends it plain"))
+        }
+        return protection
     }
 
     private func defaultExpectation(for key: String, _ node: YAMLNode) -> Expectation {
@@ -358,9 +417,177 @@ public struct ScenarioParser {
             else { return nil }
             if inner.isEmpty { sink.diagnostics.append(node.error("repeat needs at least one step")) }
             return .repeatSteps(times: times, steps: parseSteps(inner, scope: &scope))
+        case "mutual_authenticate": return mutualAuthentication(node, scope: scope)
+        case "install_ap": return installation(node, scope: scope)
+        case "delete_ap":
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.sessionKeys + ["aid"]) }),
+                let session = freeAreaSession(map, scope: scope),
+                let aidNode = value({ () throws(Diagnostic) in try map.required("aid") }),
+                let aid = aidTemplate(aidNode, scope: scope)
+            else { return nil }
+            return .deleteAP(session, aid: aid)
+        case "move_out":
+            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.sessionKeys) }),
+                let session = freeAreaSession(map, scope: scope, defaultRegion: .local)
+            else { return nil }
+            return .moveOut(session)
         default:
             return nil
         }
+    }
+
+    // MARK: - Free area (MCAP-1, an assumption: docs/card-ap-profile.md)
+
+    static let mutualAuthenticationKeys = ["key", "suite", "reference", "region", "protect"]
+    static let sessionKeys = ["region", "key", "suite", "manager", "commands"]
+    static let installKeys = sessionKeys + ["package", "aid", "block_size", "create_region", "budgets_ms"]
+
+    private func suiteName(_ node: YAMLNode?) -> SecureMessagingSuiteName? {
+        guard let node else { return .aes128 }
+        return value { () throws(Diagnostic) in
+            SecureMessagingSuiteName(rawValue: try node.choice(SecureMessagingSuiteName.allCases.map(\.rawValue)))!
+        }
+    }
+
+    /// A 16-byte key seed: hex, or an expression such as `${card.free_area.local.key}`.
+    private func keySeed(_ node: YAMLNode, scope: VariableScopeCheck) -> Template? {
+        guard let parsed = template(node, scope: scope, hex: true) else { return nil }
+        if !parsed.hasExpressions, let bytes = try? Hex.decode(parsed.text), bytes.count != 16 {
+            sink.diagnostics.append(node.error("a key seed is 16 bytes (32 hex digits); this one is \(bytes.count)"))
+            return nil
+        }
+        return parsed
+    }
+
+    private func aidTemplate(_ node: YAMLNode, scope: VariableScopeCheck) -> Template? {
+        guard let parsed = template(node, scope: scope, hex: true) else { return nil }
+        if !parsed.hasExpressions, let bytes = try? Hex.decode(parsed.text), !(5...16).contains(bytes.count) {
+            sink.diagnostics.append(node.error("an AID is 5 to 16 bytes; this one is \(bytes.count)"))
+            return nil
+        }
+        return parsed
+    }
+
+    private func mutualAuthentication(_ node: YAMLNode, scope: VariableScopeCheck) -> Action? {
+        guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.mutualAuthenticationKeys) })
+        else { return nil }
+        // Each key read on its own, so every mistake in the mapping is reported at once.
+        let key = value({ () throws(Diagnostic) in try map.required("key") }).flatMap { keySeed($0, scope: scope) }
+        let suite = suiteName(map["suite"])
+        guard let key, let suite else { return nil }
+        var reference: UInt8 = 0x80
+        if map["reference"] != nil && map["region"] != nil {
+            sink.diagnostics.append(node.error("give either reference or region, not both"))
+        }
+        if let regionNode = map["region"] {
+            guard
+                let region = value({ () throws(Diagnostic) in
+                    FreeAreaRegion(rawValue: try regionNode.choice(FreeAreaRegion.allCases.map(\.rawValue)))!
+                })
+            else { return nil }
+            reference = region.keyReference
+        }
+        if let referenceNode = map["reference"] {
+            guard
+                let parsed = value({ () throws(Diagnostic) -> UInt8 in
+                    let text = try referenceNode.string()
+                    guard text.count == 2, let byte = UInt8(text, radix: 16) else {
+                        throw referenceNode.error("'\(text)' is not a key reference: one byte in hex, e.g. 80, 81, 82")
+                    }
+                    return byte
+                })
+            else { return nil }
+            reference = parsed
+        }
+        var protect = ProtectionMode.all
+        if let protectNode = map["protect"] {
+            guard
+                let mode = value({ () throws(Diagnostic) in
+                    ProtectionMode(rawValue: try protectNode.choice(ProtectionMode.allCases.map(\.rawValue)))!
+                })
+            else { return nil }
+            protect = mode
+        }
+        return .mutualAuthenticate(
+            MutualAuthenticationSetup(key: key, suite: suite, reference: reference, protect: protect))
+    }
+
+    private func freeAreaSession(
+        _ map: YAMLMapping, scope: VariableScopeCheck, defaultRegion: FreeAreaRegion? = nil
+    ) -> FreeAreaSession? {
+        // Read first, so its mistakes are reported even when another key is missing.
+        var commands = FreeAreaCommands()
+        if let commandsNode = map["commands"] {
+            record { () throws(Diagnostic) in
+                let given = try commandsNode.mapping(allowing: FreeAreaCommands.names)
+                for name in given.keys {
+                    let node = try given.required(name)
+                    let text = try node.string()
+                    guard text.count == 2, let byte = UInt8(text, radix: 16) else {
+                        throw node.error("'\(text)' is not an INS: one byte in hex, e.g. E8")
+                    }
+                    commands[name] = byte
+                }
+            }
+        }
+        var region = defaultRegion
+        if let regionNode = map["region"] {
+            region = value { () throws(Diagnostic) in
+                FreeAreaRegion(rawValue: try regionNode.choice(FreeAreaRegion.allCases.map(\.rawValue)))!
+            }
+            if region == nil { return nil }
+        }
+        guard let region else {
+            sink.diagnostics.append(map.node.error("missing key 'region' (local or extended)"))
+            return nil
+        }
+        let key = value({ () throws(Diagnostic) in try map.required("key") }).flatMap { keySeed($0, scope: scope) }
+        let suite = suiteName(map["suite"])
+        guard let key, let suite else { return nil }
+        var manager = Template(literal: Hex.encode(ScenarioLanguage.freeAreaManagerAID), location: map.node.location)
+        if let managerNode = map["manager"] {
+            guard let aid = aidTemplate(managerNode, scope: scope) else { return nil }
+            manager = aid
+        }
+        var session = FreeAreaSession(region: region, key: key, suite: suite, manager: manager)
+        session.commands = commands
+        return session
+    }
+
+    private func installation(_ node: YAMLNode, scope: VariableScopeCheck) -> Action? {
+        guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.installKeys) }) else {
+            return nil
+        }
+        let session = freeAreaSession(map, scope: scope)
+        let package = value({ () throws(Diagnostic) in try map.required("package") }).flatMap {
+            template($0, scope: scope, hex: true)
+        }
+        let aid = map["aid"].flatMap { aidTemplate($0, scope: scope) }
+        let blockSize =
+            value { () throws(Diagnostic) in
+                try map["block_size"]?.int(in: 1...ScenarioLanguage.maximumLoadBlock)
+            } ?? nil
+        var creation = RegionCreation.auto
+        if let creationNode = map["create_region"] {
+            creation =
+                value { () throws(Diagnostic) in
+                    RegionCreation(rawValue: try creationNode.choice(RegionCreation.allCases.map(\.rawValue)))!
+                } ?? .auto
+        }
+        var budgets: [InstallPhase: Int] = [:]
+        if let budgetNode = map["budgets_ms"] {
+            record { () throws(Diagnostic) in
+                let phases = try budgetNode.mapping(allowing: InstallPhase.allCases.map(\.rawValue))
+                for name in phases.keys {
+                    budgets[InstallPhase(rawValue: name)!] = try phases.required(name).int(in: 0...3_600_000)
+                }
+            }
+        }
+        guard let session, let package else { return nil }
+        return .installAP(
+            InstallSpec(
+                session: session, package: package, aid: aid, blockSize: blockSize ?? ScenarioLanguage.maximumLoadBlock,
+                createRegion: creation, budgets: budgets))
     }
 
     private func fileID(_ node: YAMLNode, scope: VariableScopeCheck) -> Template? {
@@ -378,6 +605,7 @@ public struct ScenarioParser {
 
     static let expectKeys = [
         "sw", "data", "data_prefix", "data_regex", "length", "tlv", "certificate", "signature", "max_ms", "p95_ms",
+        "cryptogram_differs_from", "data_not",
     ]
 
     private func parseExpectation(
@@ -454,6 +682,10 @@ public struct ScenarioParser {
                     ms.error("p95_ms applies to a repeat step's iterations; use max_ms on a single step"))
             }
             expect.p95Milliseconds = value { () throws(Diagnostic) in try ms.int(in: 0...600_000) }
+        }
+        if let other = map["data_not"] { expect.dataNot = template(other, scope: scope, hex: true) }
+        if let other = map["cryptogram_differs_from"] {
+            expect.cryptogramDiffersFrom = template(other, scope: scope, hex: true)
         }
         return expect
     }
@@ -677,9 +909,9 @@ struct VariableScopeCheck {
         switch root {
         case "card":
             let name = path.joined(separator: ".")
-            guard ScenarioLanguage.cardVariables.contains(name) else {
+            guard ScenarioLanguage.isCardVariable(name) else {
                 return
-                    "unknown variable '\(name)'; the card offers: \(ScenarioLanguage.cardVariables.joined(separator: ", "))"
+                    "unknown variable '\(name)'; the card offers: \((ScenarioLanguage.cardVariables + [ScenarioLanguage.freeAreaPackageVariable]).joined(separator: ", "))"
             }
             return nil
         case "env":
@@ -705,5 +937,31 @@ extension ScenarioLanguage {
         "card.pins.juki", "card.codes.a", "card.codes.b", "card.codes.birth_date", "card.holder.card_expiry",
         "card.holder.security_code", "card.holder.municipality_code", "card.holder.card_serial",
         "card.keys.common_ap", "card.revocation.crl",
+        "card.free_area.manager_aid", "card.free_area.suite", "card.free_area.local.key",
+        "card.free_area.extended.key",
     ]
+
+    /// A free-area package's variables: `card.free_area.packages.NAME` and its `.aid`, `.key`, `.suite`, `.password`
+    /// (NAME is the profile's, so any name is accepted here; an unknown one fails when the scenario runs).
+    public static let freeAreaPackageVariable = "card.free_area.packages.NAME[.aid|.key|.suite|.password]"
+
+    /// Whether `${name}` names something a card profile can supply.
+    public static func isCardVariable(_ name: String) -> Bool {
+        if cardVariables.contains(name) { return true }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 || parts.count == 5, parts[0] == "card", parts[1] == "free_area",
+            parts[2] == "packages", !parts[3].isEmpty
+        else { return false }
+        return parts.count == 4 || ["aid", "key", "suite", "password"].contains(parts[4])
+    }
+
+    /// Card variables that open something (PINs, 照合番号, free-area keys and passwords, a package that carries
+    /// its key): masked wherever they would be shown.
+    public static func isSecretCardVariable(_ name: String) -> Bool {
+        if name.hasPrefix("card.pins.") || name.hasPrefix("card.codes.") { return true }
+        guard name.hasPrefix("card.free_area.") else { return false }
+        let path = name.split(separator: ".").map(String.init)
+        if name.hasSuffix(".key") || name.hasSuffix(".password") { return true }
+        return path.count == 4 && path[2] == "packages"
+    }
 }

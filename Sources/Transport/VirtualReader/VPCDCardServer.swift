@@ -27,6 +27,10 @@ public final class VPCDCardServer: @unchecked Sendable {
         /// silence means the slot already has a card, or the port is not vpcd's.
         public var firstRequestTimeout: Duration
         public var connectTimeout: Duration
+        /// Sees every card command and its answer (not the reader's own commands): when the command arrived, when
+        /// its answer was sent, and the delay the emulator modelled for it (`speed: .real`). `emulate
+        /// --install-report` feeds it to the free area's install-phase monitor.
+        public var onExchange: (@Sendable (ObservedExchange) -> Void)?
 
         public init(
             address: VPCDAddress, speed: EmulationSpeed = .instant, giveUpAfter: Duration? = .seconds(30),
@@ -38,6 +42,15 @@ public final class VPCDCardServer: @unchecked Sendable {
             self.firstRequestTimeout = firstRequestTimeout
             self.connectTimeout = connectTimeout
         }
+    }
+
+    /// One command and its answer as the server handled them.
+    public struct ObservedExchange: Sendable {
+        public var command: [UInt8]
+        public var response: [UInt8]
+        public var received: ContinuousClock.Instant
+        public var answered: ContinuousClock.Instant
+        public var modelledDelay: Duration
     }
 
     /// What happened, for the person or program watching (`mynaconf emulate` prints one line for each).
@@ -296,6 +309,7 @@ public final class VPCDCardServer: @unchecked Sendable {
         while true {
             switch socket.receive() {
             case .message(let message):
+                let received = ContinuousClock.now
                 condition.lock()
                 let reply = slot.reply(to: message)
                 var latency: Duration?
@@ -307,6 +321,14 @@ public final class VPCDCardServer: @unchecked Sendable {
                 if reply.restored { onEvent(.restored) }
                 if let latency, let end = waitOutLatency(latency) { return end }
                 if let bytes = reply.bytes, !socket.send(bytes) { return endReason(or: "vpcd closed the connection") }
+                if let observe = configuration.onExchange, !reply.byReader, case .command(let command) = message,
+                    let bytes = reply.bytes
+                {
+                    observe(
+                        ObservedExchange(
+                            command: command, response: bytes, received: received, answered: .now,
+                            modelledDelay: latency ?? .zero))
+                }
                 if !announced, message == .getATR {
                     announced = true
                     socket.setReceiveTimeout(.zero)

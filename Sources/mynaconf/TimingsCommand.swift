@@ -1,0 +1,76 @@
+import ArgumentParser
+import CardEmulator
+import Foundation
+import Reports
+
+/// `mynaconf timings`: evaluates a recorded, timestamped transcript of installs on a card (real or not) with the same
+/// phase rules and budgets as `mynaconf emulate --install-report` (docs/install-timings.md).
+struct TimingsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "timings",
+        abstract: "Evaluate the install phases of a recorded transcript against the seed's budgets.",
+        discussion: """
+            The free area's command profile is mynaconf's MCAP-1, an ASSUMPTION (docs/card-ap-profile.md): J-LIS's \
+            command specification is not public. A transcript is text: 'MILLISECONDS > HEX' for a command sent, \
+            'MILLISECONDS < HEX' for its answer, '#' comments (docs/install-timings.md). Budgets: region creation \
+            60 s and download 35 s (seed 000, J-LIS averages) × --tolerance; --install-budget overrides one phase. \
+            Exit 0 within budget, 1 over budget or no complete install, 2 bad input.
+            """
+    )
+
+    @Argument(help: "The transcript file.")
+    var transcript: String
+
+    @Option(name: .long, help: "Write the report as JSON here.")
+    var json: String?
+
+    @Option(name: .long, help: "Write the report as JUnit XML here (one test case per phase).")
+    var junit: String?
+
+    @Option(name: .customLong("install-budget"), help: "PHASE=DURATION, e.g. download=2s or region_creation=1500ms.")
+    var budgets: [String] = []
+
+    @Option(name: .long, help: "Multiplier of the seed's averages (default 1.5).")
+    var tolerance: Double = InstallBudgets.defaultTolerance
+
+    func run() throws {
+        let budgets = try InstallTimingOptions.budgets(self.budgets, tolerance: tolerance)
+        guard let data = FileManager.default.contents(atPath: transcript) else {
+            throw Failure.input("\(transcript): cannot read the file")
+        }
+        let exchanges: [TimedExchange]
+        do {
+            exchanges = try InstallTranscript.parse(String(decoding: data, as: UTF8.self), path: transcript)
+        } catch { throw Failure.input(error.description) }
+        var monitor = InstallPhaseMonitor()
+        for exchange in exchanges { monitor.record(exchange) }
+        let report = InstallTimingReport(
+            source: transcript, installs: monitor.installs, allPhases: monitor.phases, budgets: budgets)
+        try InstallTimingOptions.write(report, json: json, junit: junit)
+        print(report.consoleText)
+        if !report.passed { throw ExitCode(1) }
+    }
+}
+
+enum InstallTimingOptions {
+    static func budgets(_ given: [String], tolerance: Double) throws -> InstallBudgets {
+        guard tolerance.isFinite, tolerance > 0 else {
+            throw Failure.input("--tolerance \(tolerance): a multiplier above 0, e.g. 1.5")
+        }
+        var budgets = InstallBudgets(tolerance: tolerance)
+        for text in given {
+            let (phase, duration) = try InstallBudgets.parse(text)
+            budgets.overrides[phase] = duration
+        }
+        return budgets
+    }
+
+    static func write(_ report: InstallTimingReport, json: String?, junit: String?) throws {
+        do {
+            if let json { try ReportFile.writeAtomically(report.json, to: json) }
+            if let junit { try ReportFile.writeAtomically(report.junit, to: junit) }
+        } catch {
+            throw Failure.environment("cannot write the install report: \(error)")
+        }
+    }
+}
