@@ -4,12 +4,13 @@ PREFIX ?= /usr/local
 CARD ?= default
 BIN := .build/debug/mynaconf
 
-.PHONY: all deps build run test bench install uninstall clean help
+.PHONY: all deps build run run-reader test bench install uninstall clean help
 
 all: build
 
 help:
-	@echo "make run      build and run the conformance suite (Scenarios/) on the built-in emulator; CARD=NAME forces a card profile"
+	@echo "make run      build and run the conformance suite (Scenarios/) on the built-in emulator; CARD=NAME forces a card profile (CARD=faulty/NAME: a deliberately faulty one)"
+	@echo "make run-reader  the JPKI suite through pcscd + vpcd against mynaconf emulate (run --reader)"
 	@echo "make test     build and run every test"
 	@echo "make install  install a release build: PREFIX=$(PREFIX)"
 
@@ -23,6 +24,18 @@ build: deps
 # A local OCSP responder (openssl ocsp on loopback) runs alongside for the revocation checks, stopped by PID after.
 run: build
 	scripts/ocsp-responder -- $(BIN) run Scenarios $(if $(filter-out default,$(CARD)),--card $(CARD)) --junit .build/reports/junit.xml --json .build/reports/results.json --html .build/reports/report.html
+
+# The JPKI suite through the real PC/SC stack: a private pcscd with vpcd and `mynaconf emulate` (started and stopped
+# by PID through ci/start-virtual-card.sh), each scenario from the restored profile state. Reports in .build/reports.
+run-reader: build
+	@state=.build/virtual-card; \
+	values=$$(MYNACONF=$(BIN) MYNACONF_STATE_DIR=$$state ci/start-virtual-card.sh start) || exit 3; \
+	eval "$$(printf '%s\n' "$$values" | sed "s/^\([A-Z_]*\)=\(.*\)$$/export \1='\2'/")"; \
+	status=0; \
+	$(BIN) run Scenarios/jpki --reader "$$MYNACONF_READER" --card default --junit .build/reports/reader-junit.xml \
+		--json .build/reports/reader-results.json --html .build/reports/reader-report.html || status=$$?; \
+	MYNACONF_STATE_DIR=$$state ci/start-virtual-card.sh stop; \
+	exit $$status
 
 test: deps
 	$(SWIFT) build --build-tests

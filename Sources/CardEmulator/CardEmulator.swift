@@ -31,6 +31,13 @@ public struct EmulatedCard: Sendable {
         }
     }
 
+    /// The deliberate faults of a faulty profile; empty on every conforming card, so no branch below that tests
+    /// one is reachable from a committed card.
+    var faults: Set<CardFault> { profile.chip.faults }
+
+    /// The JPKI AP is the current application: where the JPKI faults apply.
+    var inJPKI: Bool { currentApplication.map { applications[$0].aid == JPKIApplication.aid } ?? false }
+
     /// The answer to reset this card presents.
     public var atr: [UInt8] { profile.atr }
 
@@ -108,7 +115,7 @@ public struct EmulatedCard: Sendable {
         // P2 0C: no response data (what every client sends); 00/04: return the file's control parameters.
         let returnsFCP: Bool
         switch command.p2 {
-        case 0x0C: returnsFCP = false
+        case 0x0C: returnsFCP = faults.contains(.selectAnswersDataUnasked)
         case 0x00, 0x04: returnsFCP = true
         default: return ResponseAPDU(statusWord: .incorrectP1P2)
         }
@@ -116,12 +123,15 @@ public struct EmulatedCard: Sendable {
         case 0x04:
             guard !command.data.isEmpty else { return ResponseAPDU(statusWord: .wrongLength) }
             guard let index = applications.firstIndex(where: { $0.aid == command.data }) else {
-                return ResponseAPDU(statusWord: .fileNotFound)
+                return ResponseAPDU(statusWord: faults.contains(.foreignAIDSelected) ? .success : .fileNotFound)
             }
             // Selecting an application, even the current one, ends whatever was verified in it.
+            let keepsState =
+                faults.contains(.securityStateSurvivesReselect) && currentApplication == index
+                && applications[index].aid == JPKIApplication.aid
             currentApplication = index
             currentFile = nil
-            securityState = SecurityState()
+            if !keepsState { securityState = SecurityState() }
             return ResponseAPDU(data: returnsFCP ? fcp(of: applications[index]) : [], statusWord: .success)
         case 0x02:
             guard let fid = FileID(bytes: command.data) else {
@@ -186,6 +196,14 @@ public struct EmulatedCard: Sendable {
         guard let app = currentApplication, let fid = currentFile, let file = applications[app].files[fid] else {
             return ResponseAPDU(statusWord: .commandNotAllowed)
         }
+        if case .signingKey(let key) = file, faults.contains(.readableAuthKey),
+            applications[app].aid == JPKIApplication.aid, fid == JPKIApplication.authenticationKey
+        {
+            // The fault readable_auth_key: the key EF reads like any transparent file.
+            let der = key.key.derRepresentation
+            guard offset < der.count else { return ResponseAPDU(statusWord: .wrongP1P2) }
+            return ResponseAPDU(data: Array(der[offset..<min(der.count, offset + le)]), statusWord: .success)
+        }
         guard case .transparent(let ef) = file else {
             return ResponseAPDU(statusWord: .commandIncompatibleWithFileStructure)
         }
@@ -194,6 +212,12 @@ public struct EmulatedCard: Sendable {
         }
         // An offset at or past the end answers 6B00, so a client that loops until it has "enough" stops.
         guard offset < ef.content.count else { return ResponseAPDU(statusWord: .wrongP1P2) }
+        if faults.contains(.readBinaryOverrun) && applications[app].aid == JPKIApplication.aid {
+            // The fault read_binary_overrun: always Le bytes, zeros past the end of the file.
+            let available = Array(ef.content[offset..<min(ef.content.count, offset + le)])
+            return ResponseAPDU(
+                data: available + [UInt8](repeating: 0, count: le - available.count), statusWord: .success)
+        }
         let end = min(ef.content.count, offset + le)
         return ResponseAPDU(data: Array(ef.content[offset..<end]), statusWord: .success)
     }
@@ -272,10 +296,12 @@ public struct EmulatedCard: Sendable {
             return ResponseAPDU(statusWord: error.statusWord)
         }
         let behaviour = profile.behaviour
+        let emptyVerifySpendsTry = faults.contains(.emptyVerifySpendsTry) && inJPKI
         var verified = securityState.verified
         let response = withCredential(fid) { credential in
-            // An empty VERIFY asks how many tries are left and spends none.
+            // An empty VERIFY asks how many tries are left and spends none (unless the card is faulty that way).
             if command.data.isEmpty {
+                if emptyVerifySpendsTry { credential.counter.recordWrongTry() }
                 if verified.contains(fid) && behaviour.emptyVerifyAfterSuccess == .success {
                     return ResponseAPDU(statusWord: .success)
                 }
@@ -300,24 +326,7 @@ public struct EmulatedCard: Sendable {
 
     private mutating func changeReferenceData(_ command: CommandAPDU) -> ResponseAPDU {
         // P1 01: the data is the new value alone, the old one having been verified just before (what the clients send).
-        guard command.p1 == 0x01 else { return ResponseAPDU(statusWord: .incorrectP1P2) }
-        guard command.le == nil, !command.data.isEmpty else { return ResponseAPDU(statusWord: .wrongLength) }
-        let fid: FileID
-        do {
-            fid = try credentialReference(p2: command.p2)
-        } catch {
-            return ResponseAPDU(statusWord: error.statusWord)
-        }
-        let verified = securityState.verified.contains(fid)
-        return withCredential(fid) { credential in
-            // 照合番号 change with the card face, never by command; the 住基 PINs by CHANGE KEY.
-            guard credential.change == .changeReferenceData else { return ResponseAPDU(statusWord: .commandNotAllowed) }
-            guard !credential.counter.isBlocked else { return ResponseAPDU(statusWord: .referencedDataNotUsable) }
-            guard verified else { return ResponseAPDU(statusWord: .securityStatusNotSatisfied) }
-            guard credential.format.accepts(command.data) else { return ResponseAPDU(statusWord: .wrongData) }
-            credential.value = command.data
-            return ResponseAPDU(statusWord: .success)
-        }
+        replaceCredentialValue(command, p1: 0x01, by: .changeReferenceData)
     }
 
     // MARK: - COMPUTE DIGITAL SIGNATURE / INTERNAL AUTHENTICATE / GET CHALLENGE
@@ -348,6 +357,17 @@ public struct EmulatedCard: Sendable {
         }
         guard !command.data.isEmpty, command.data.count <= key.key.modulusBitCount / 8 - 11 else {
             return ResponseAPDU(statusWord: .wrongLength)
+        }
+        if faults.contains(.authSignaturePaddingType2), applications[app].aid == JPKIApplication.aid,
+            keyID == JPKIApplication.authenticationKey
+        {
+            // The fault auth_signature_padding_type_2: 00 02 FF…FF 00 || data, the encryption block type.
+            let size = key.key.modulusBitCount / 8
+            let block = [0x00, 0x02] + [UInt8](repeating: 0xFF, count: size - 3 - command.data.count) + [0x00]
+            guard let signature = try? key.key.privateOperation(block + command.data) else {
+                return ResponseAPDU(statusWord: .noPreciseDiagnosis)
+            }
+            return ResponseAPDU(data: signature, statusWord: .success)
         }
         guard let signature = try? key.key.signPKCS1v15(raw: command.data) else {
             return ResponseAPDU(statusWord: .noPreciseDiagnosis)

@@ -41,7 +41,8 @@ public struct ConsoleReporter: Sendable {
     /// Counts, the scenarios that did not pass, the timing table (p50/p95/max/budget per timed step), and a closing
     /// line exactly `N passed, M failed` (`, K skipped` when K > 0). M counts failures and errors alike: either one
     /// means the run must not be taken as a pass.
-    public func summary(_ run: RunResult) {
+    /// `faulty`: the run was on a deliberately faulty card; the closing lines say whether the suite caught it.
+    public func summary(_ run: RunResult, faulty: FaultyCardVerdict? = nil) {
         var lines = [""]
         let target = run.target
         let card = target.isRealCard ? "a real card, ATR \(target.atr)" : "card profile \(target.cardProfile)"
@@ -60,6 +61,7 @@ public struct ConsoleReporter: Sendable {
                 paint(
                     "Interrupted: the run was stopped before all its scenarios ran; these results cover the "
                         + "\(run.scenarios.count) that finished.", .red))
+            if let reason = run.stopReason { lines.append(paint("Stopped because \(Self.clean(reason))", .red)) }
         }
 
         let notPassed = run.scenarios.compactMap { scenario -> String? in
@@ -84,6 +86,9 @@ public struct ConsoleReporter: Sendable {
             "\(run.passed) passed, \(run.failed + run.errors) failed"
                 + (run.skipped > 0 ? ", \(run.skipped) skipped" : ""),
         ]
+        if let faulty {
+            lines.append(paint(Self.clean(faulty.line), faulty.caughtAsDeclared ? .green : .red))
+        }
         write(lines.joined(separator: "\n") + "\n")
     }
 

@@ -44,6 +44,7 @@ public enum HTMLReport {
             page.append(
                 "<p class=\"notice\">Interrupted: the run was stopped before all its scenarios ran; this report covers "
                     + "the \(run.scenarios.count) that finished.</p>")
+            if let reason = run.stopReason { page.append("<p class=\"notice\">Stopped because \(e(reason))</p>") }
         }
         page.append(
             "<nav><a href=\"#evidence\">Evidence</a> · <a href=\"#requirements\">Results by requirement</a> · "
@@ -82,12 +83,16 @@ public enum HTMLReport {
             ("Ended", e(Figures.timestamp(run.endedAt, fractional: true))),
             ("Duration", e(Figures.human(run.duration))),
             ("Reader", e(target.reader)),
-            ("Reader firmware", target.readerFirmware.map(e) ?? "not available"),
+            (
+                "Reader firmware",
+                target.readerFirmware.map(e) ?? target.readerFirmwareNote.map { "unknown: \(e($0))" } ?? "not available"
+            ),
             ("Card", e(cardText(target))),
             ("ATR", "<code>\(e(target.atr))</code>"),
             ("Interrupted", run.interrupted ? "yes" : "no"),
         ]
         if target.isRealCard { rows.append(("Real card", "yes")) }
+        if let reason = run.stopReason { rows.append(("Stopped because", e(reason))) }
         var lines = ["<section id=\"evidence\">", "<h2>Evidence</h2>", "<table class=\"evidence\">"]
         for (name, value) in rows {
             lines.append("<tr><th scope=\"row\">\(name)</th><td>\(value)</td></tr>")

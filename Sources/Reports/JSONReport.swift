@@ -14,27 +14,45 @@ public enum JSONReport {
         document(run).rendered() + "\n"
     }
 
+    static func runFields(_ run: RunResult) -> [String: JSONValue] {
+        var fields: [String: JSONValue] = [
+            "startedAt": .string(Figures.timestamp(run.startedAt, fractional: true)),
+            "endedAt": .string(Figures.timestamp(run.endedAt, fractional: true)),
+            "durationMs": .milliseconds(run.duration),
+            "interrupted": .bool(run.interrupted),
+        ]
+        // Added to schema version 1 without breaking it: present only when the run was stopped for a reason.
+        if let reason = run.stopReason { fields["stopReason"] = .string(reason) }
+        return fields
+    }
+
+    static func targetFields(_ target: TargetInfo) -> [String: JSONValue] {
+        var fields: [String: JSONValue] = [
+            "reader": .string(target.reader),
+            "readerFirmware": .optional(target.readerFirmware),
+            "atr": .string(target.atr),
+            "cardProfile": .string(target.cardProfile),
+            "cards": .array(target.cards.map(card)),
+            "harnessVersion": .string(target.harnessVersion),
+            "harnessCommit": .optional(target.harnessCommit),
+            "harnessModified": .bool(target.harnessModified),
+            "realCard": .bool(target.isRealCard),
+        ]
+        // Added to schema version 1 without breaking it: present only when the firmware is unknown for a reason.
+        if let note = target.readerFirmwareNote { fields["readerFirmwareNote"] = .string(note) }
+        // Likewise only on a deliberately faulty card: what its profile says the run must fail.
+        if let expected = target.expectedFailures {
+            fields["expectedFailures"] = .array(expected.map(JSONValue.string))
+        }
+        return fields
+    }
+
     static func document(_ run: RunResult) -> JSONValue {
         .object([
             "format": .string(format),
             "schemaVersion": .integer(schemaVersion),
-            "run": .object([
-                "startedAt": .string(Figures.timestamp(run.startedAt, fractional: true)),
-                "endedAt": .string(Figures.timestamp(run.endedAt, fractional: true)),
-                "durationMs": .milliseconds(run.duration),
-                "interrupted": .bool(run.interrupted),
-            ]),
-            "target": .object([
-                "reader": .string(run.target.reader),
-                "readerFirmware": .optional(run.target.readerFirmware),
-                "atr": .string(run.target.atr),
-                "cardProfile": .string(run.target.cardProfile),
-                "cards": .array(run.target.cards.map(card)),
-                "harnessVersion": .string(run.target.harnessVersion),
-                "harnessCommit": .optional(run.target.harnessCommit),
-                "harnessModified": .bool(run.target.harnessModified),
-                "realCard": .bool(run.target.isRealCard),
-            ]),
+            "run": .object(runFields(run)),
+            "target": .object(targetFields(run.target)),
             "inputs": .array(
                 run.inputs.map { input in
                     .object([

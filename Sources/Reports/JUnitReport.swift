@@ -71,6 +71,10 @@ public enum JUnitReport {
             ("harness.modified", target.harnessModified ? "true" : "false"),
             ("reader", target.reader),
             ("reader.firmware", target.readerFirmware ?? "unknown"),
+        ]
+        // Added after the fixed names, and only when there is a reason to give, so earlier reports still compare.
+        if let note = target.readerFirmwareNote { properties.append(("reader.firmware.note", note)) }
+        properties += [
             ("card.atr", target.atr),
             ("card.profile", target.cardProfile),
             ("card.real", target.isRealCard ? "true" : "false"),
@@ -90,6 +94,7 @@ public enum JUnitReport {
             ("run.ended", Figures.timestamp(run.endedAt, fractional: false)),
             ("run.interrupted", run.interrupted ? "true" : "false"),
         ]
+        if let reason = run.stopReason { properties.append(("run.stop-reason", reason)) }
         // One property per input, named by its path, so two runs compare file by file.
         for input in run.inputs {
             properties.append(("sha256:" + input.path, input.sha256))
@@ -114,16 +119,23 @@ public enum JUnitReport {
             xml.element("property", [("name", key), ("value", value)])
         }
         xml.end()
+        // A scenario run more than once (--repeat) gets one testcase per run, numbered, so that consumers which
+        // key results by name (Jenkins, GitLab) keep every run; a single run keeps the bare, stable name.
+        let runs = Dictionary(scenarios.map { ($0.testName, 1) }, uniquingKeysWith: +)
+        var seen: [String: Int] = [:]
         for scenario in scenarios {
-            write(scenario, to: &xml)
+            let total = runs[scenario.testName] ?? 1
+            seen[scenario.testName, default: 0] += 1
+            let run = seen[scenario.testName] ?? 1
+            let name = total > 1 ? "\(scenario.testName) [run \(run) of \(total)]" : scenario.testName
+            write(scenario, named: name, to: &xml)
         }
         xml.end()
     }
 
-    private static func write(_ scenario: ScenarioResult, to xml: inout XMLWriter) {
+    private static func write(_ scenario: ScenarioResult, named name: String, to xml: inout XMLWriter) {
         xml.start(
-            "testcase",
-            [("name", scenario.testName), ("classname", scenario.suite), ("time", Figures.seconds(scenario.duration))])
+            "testcase", [("name", name), ("classname", scenario.suite), ("time", Figures.seconds(scenario.duration))])
         // Surefire's order: failure, skipped, error, system-out.
         switch scenario.outcome {
         case .passed:

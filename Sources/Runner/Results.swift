@@ -15,6 +15,9 @@ public struct RunResult: Sendable, Hashable {
     public var interrupted: Bool
     /// Every scenario file and card profile the run used, with its SHA-256, in the order first used.
     public var inputs: [InputFile]
+    /// Why the run stopped before its end when something other than SIGINT stopped it (another card appeared in the
+    /// reader, the card was pulled out); nil otherwise. `interrupted` is then true as well.
+    public var stopReason: String?
 
     /// Without `endedAt`, the run is taken to have ended `duration` after it started.
     public init(
@@ -44,6 +47,9 @@ public struct TargetInfo: Sendable, Hashable {
     /// The reader's firmware version (from its CCID descriptor); nil where there is none to read, as on the
     /// built-in emulator.
     public var readerFirmware: String?
+    /// Why `readerFirmware` is unknown (e.g. the virtual reader has no USB descriptor); nil when it was read, or on
+    /// the built-in emulator, where there is no reader.
+    public var readerFirmwareNote: String?
     /// The ATR as upper-case hex with spaces.
     public var atr: String
     /// The card profile's name (emulator) or "real card".
@@ -58,6 +64,9 @@ public struct TargetInfo: Sendable, Hashable {
     public var harnessModified: Bool
     /// True when the card is a real card (personal data rules apply in later issues).
     public var isRealCard: Bool
+    /// On a deliberately faulty card forced with `--card`: the requirements its profile says the run must fail
+    /// (`expected_failures`). Nil on every other card.
+    public var expectedFailures: [String]?
 
     public init(
         reader: String, atr: String, cardProfile: String, harnessVersion: String, isRealCard: Bool,

@@ -41,11 +41,24 @@ struct LintCommand: ParsableCommand {
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run scenarios and scriptor scripts against the built-in emulated card.",
+        abstract: "Run scenarios and scriptor scripts against the built-in emulated card or a card in a PC/SC reader.",
         discussion: """
-            Each scenario starts from a fresh emulated card made from its card profile (its `card:`, else \
-            default; --card forces one profile for all). Files are linted first; a run with any problem does \
-            not start. --tags takes an expression of tag names with and, or, not and parentheses, e.g. \
+            Target: the built-in emulated card is the default (--emulator says so explicitly). Each scenario \
+            starts from a fresh emulated card made from its card profile (its `card:`, else default; --card \
+            forces one profile for all).
+
+            --reader NAME runs on the card in that PC/SC reader instead. With --card PROFILE, the card is \
+            `mynaconf emulate --card PROFILE` behind the virtual reader: before each scenario it is restored to \
+            the profile's initial state (FF EE restore command, then a reset), ${card.*} values come from \
+            PROFILE, and scenarios written for another profile are skipped. Without --card, the card is a real \
+            card: it is reset before each scenario and the real-card rules apply (docs/real-cards.md): \
+            credentials only from MYNA_AUTH_PIN, MYNA_SIGN_PASSWORD, MYNA_TEXT_PIN, MYNA_JUKI_PIN; destructive \
+            and invasive scenarios refused unless --allow-destructive; the tries left read before each PIN \
+            step; the card pinned by its certificate serial (another card stops the run, exit 3); personal \
+            data masked unless --show-personal-data. pcscd not running, no such reader (the ones there are \
+            listed) or no card: exit 3.
+
+            Files are linted first; a run with any problem does not start. --tags takes an expression of tag names with and, or, not and parentheses, e.g. \
             'jpki and not destructive'. --shard K/N (1-based) runs every N-th scenario starting at K, in id \
             order, so N CI jobs share a suite. Exit 0 all passed, 1 some failed, 2 usage or input error (also \
             when no scenario matched), 3 environment error.
@@ -55,10 +68,24 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "Scenario files (.yaml), scriptor scripts (.scr), or folders of them.")
     var paths: [String]
 
-    @Flag(help: "Run against the built-in emulated card (the default).")
+    @Flag(help: "Run against the built-in emulated card (the default; exclusive with --reader).")
     var emulator = false
 
-    @Option(help: "Card profile for every scenario: a name from Vectors/cards or a path.")
+    @Option(
+        help: ArgumentHelp(
+            "Run against the card in this PC/SC reader (as `mynaconf readers` names it), e.g. 'Virtual PCD 00 00'.",
+            discussion: "With --card: mynaconf emulate behind it, restored before each scenario. Without: a real card, "
+                + "reset before each scenario, under the real-card rules."))
+    var reader: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Card profile for every scenario: a name from Vectors/cards or a path. With --reader: the profile that "
+                + "`mynaconf emulate` runs behind it.",
+            discussion: """
+                A faulty profile (faulty/NAME) runs the scenarios written for the card it copies, skips those \
+                for other card states, and the summary compares what failed with its expected_failures.
+                """))
     var card: String?
 
     @Option(help: "Only scenarios whose tags match this expression, e.g. 'jpki and not destructive'.")
@@ -92,7 +119,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(
         name: .customLong("as-real-card"),
         help: ArgumentHelp(
-            "Apply the real-card rules to the emulated card, as a rehearsal: one card for the whole run, credentials from MYNA_* variables only, destructive scenarios refused, personal data masked."
+            "Apply the real-card rules to the emulated card, as a rehearsal: one card for the whole run, credentials from MYNA_* variables only, destructive scenarios refused, personal data masked. With --reader (and no --card) the card behind the reader is a real card anyway; this says so explicitly."
         ))
     var asRealCard = false
 
@@ -102,9 +129,25 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...10_000).contains(`repeat`) else { throw ValidationError("--repeat takes 1 to 10000") }
         if let shard { _ = try ScenarioSupport.parseShard(shard) }
+        if reader != nil && emulator {
+            throw ValidationError(
+                "--reader and --emulator are exclusive: --reader runs on the card in a PC/SC reader, --emulator (the "
+                    + "default) on the built-in emulated card")
+        }
+        if let reader, reader.isEmpty {
+            throw ValidationError("--reader needs a reader name; `mynaconf readers` lists them")
+        }
+        if reader != nil && asRealCard && card != nil {
+            throw ValidationError(
+                "--as-real-card with --reader and --card: --card says the reader holds `mynaconf emulate` with that "
+                    + "profile; leave out --card to treat the card behind the reader as a real card")
+        }
     }
 
     func run() async throws {
+        // From the first moment: a Ctrl-C while the files load (or the reader connects) still ends in reports.
+        let interruption = Interruption()
+        interruption.install()
         let catalog = ScenarioCatalog.load(paths: paths)
         var scenarios = catalog.scenarios
         var problems = catalog.diagnostics
@@ -131,9 +174,13 @@ struct RunCommand: AsyncParsableCommand {
         // Every profile the run needs is loaded, and every input hashed, before the first scenario: a problem with
         // either stops the run before it starts, and the digests are of the bytes just parsed. A real card (or the
         // emulator rehearsing one) is the one card the run uses; scenarios for other profiles are skipped there.
+        // Behind a reader without --card is a real card: the rules of one, and no profile describes it.
+        let isRealCard = asRealCard || (reader != nil && card == nil)
+        let emulatedBehindReader = reader != nil && card != nil
         var profiles: [String: CardProfile] = [defaultProfile.name: defaultProfile]
-        var profileOrder: [String] = asRealCard ? [defaultProfile.name] : []
-        for scenario in scenarios where !asRealCard {
+        var profileOrder: [String] =
+            (asRealCard && reader == nil) || emulatedBehindReader ? [defaultProfile.name] : []
+        for scenario in scenarios where !isRealCard && !emulatedBehindReader {
             let name = card ?? scenario.card ?? "default"
             if profiles[name] == nil { profiles[name] = try ScenarioSupport.profile(name) }
             if !profileOrder.contains(name) { profileOrder.append(name) }
@@ -147,9 +194,7 @@ struct RunCommand: AsyncParsableCommand {
             inputs.append(try Evidence.input(.cardProfile, path: path))
         }
 
-        let interruption = Interruption()
-        interruption.install()
-        var interruptedByCardChange = false
+        var stopReason: String?
         let console = ConsoleReporter(
             colour: ConsoleReporter.shouldUseColour(
                 isTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment),
@@ -169,18 +214,48 @@ struct RunCommand: AsyncParsableCommand {
         // credentials come from the environment, and it is pinned by identity.
         let environment = ProcessInfo.processInfo.environment
         let policy =
-            asRealCard ? RealCardPolicy(allowDestructive: allowDestructive, showPersonalData: showPersonalData) : nil
+            isRealCard ? RealCardPolicy(allowDestructive: allowDestructive, showPersonalData: showPersonalData) : nil
         var persistent: (any CardChannel)?
-        if asRealCard {
+        var behindReader: PCSCChannel?
+        if let reader {
+            let channel = try await ReaderTarget.connect(reader)
+            behindReader = channel
+            persistent = channel
+            target.reader = reader
+            if emulatedBehindReader {
+                try await Self.restore(channel, profile: defaultProfile, checking: true)
+                target.cardProfile = defaultProfile.name
+                var evidence = Evidence.card(madeFrom: defaultProfile)
+                evidence.atr = Hex.encode(await channel.atr(), separator: " ")
+                target.cards = [evidence]
+                target.atr = evidence.atr
+            } else {
+                target.cardProfile = "real card"
+                target.isRealCard = true
+            }
+            let firmware = ReaderTarget.firmware(of: reader, isVirtual: emulatedBehindReader)
+            target.readerFirmware = firmware.version
+            target.readerFirmwareNote = firmware.note
+        } else if asRealCard {
             persistent = EmulatedChannel(
                 card: EmulatedCard(profile: defaultProfile), readerName: "mynaconf built-in emulator (as a real card)")
             target.reader = "mynaconf built-in emulator (as a real card)"
             target.cardProfile = "real card (emulated: \(defaultProfile.name))"
             target.isRealCard = true
         }
+        // A faulty card forced with --card runs only the scenarios written for the card it copies.
+        let forcedProfile = card != nil && !asRealCard ? defaultProfile : nil
+        if let forcedProfile, !forcedProfile.chip.faults.isEmpty {
+            target.expectedFailures = forcedProfile.chip.expectedFailures
+        }
         var identity: CardIdentity?
         if let persistent, policy != nil {
-            let atr = (try? await persistent.reset()) ?? []
+            let atr: [UInt8]
+            do {
+                atr = try await persistent.reset()
+            } catch {
+                throw Failure.environment("cannot reset the card in '\(persistent.readerName)': \(error)")
+            }
             identity = await CardIdentity.read(from: persistent)
             // What the reports keep of a real card is what was read from it, not what a profile says.
             target.atr = Hex.encode(atr, separator: " ")
@@ -194,7 +269,10 @@ struct RunCommand: AsyncParsableCommand {
         runLoop: for _ in 0..<`repeat` {
             for scenario in scenarios {
                 if interruption.happened { break runLoop }
-                if let policy, let reason = policy.refusal(for: scenario, environment: environment) {
+                let refusal =
+                    ScenarioSupport.faultyCardRefusal(for: scenario, forced: forcedProfile)
+                    ?? policy?.refusal(for: scenario, environment: environment)
+                if let reason = refusal {
                     let result = ScenarioSupport.skipped(scenario, reason: reason)
                     results.append(result)
                     console.scenarioFinished(result)
@@ -204,14 +282,49 @@ struct RunCommand: AsyncParsableCommand {
                 let variables: VariableStore
                 let asOf: CalendarDate
                 var profileName: String?
-                if let persistent {
+                if emulatedBehindReader, let behindReader {
+                    // A faulty card stands in for the card it copies (based_on): those scenarios run on it.
+                    if let needed = scenario.card, needed != defaultProfile.name,
+                        needed != defaultProfile.chip.basedOn
+                    {
+                        let result = ScenarioSupport.skipped(
+                            scenario,
+                            reason:
+                                "needs the card profile '\(needed)'; the emulator behind '\(behindReader.readerName)' "
+                                + "runs '\(defaultProfile.name)'")
+                        results.append(result)
+                        console.scenarioFinished(result)
+                        continue
+                    }
+                    do {
+                        try await Self.restore(behindReader, profile: defaultProfile, checking: false)
+                    } catch let failure as Failure {
+                        stopReason = failure.message
+                        break runLoop
+                    }
+                    channel = behindReader
+                    variables = ScenarioSupport.variables(for: defaultProfile)
+                    asOf = defaultProfile.asOf
+                    profileName = defaultProfile.name
+                } else if let persistent {
                     channel = persistent
                     variables = RealCardPolicy.variables(environment: environment)
                     asOf = CalendarDate.today()
-                    _ = try? await persistent.reset()
-                    if let identity, await CardIdentity.read(from: persistent) != identity {
-                        interruptedByCardChange = true
+                    do {
+                        _ = try await persistent.reset()
+                    } catch {
+                        stopReason = "the card in '\(persistent.readerName)' could not be reset: \(error)"
                         break runLoop
+                    }
+                    if let identity {
+                        let now = await CardIdentity.read(from: persistent)
+                        if now != identity {
+                            stopReason =
+                                "another card is in '\(persistent.readerName)': the run started with the card of "
+                                + "\(identity), the reader now holds "
+                                + (now.map { "the card of \($0)" } ?? "a card without a readable JPKI certificate")
+                            break runLoop
+                        }
                     }
                 } else {
                     guard let profile = profiles[card ?? scenario.card ?? "default"] else { continue }
@@ -229,19 +342,37 @@ struct RunCommand: AsyncParsableCommand {
                 console.scenarioFinished(result)
             }
         }
-        let run = RunResult(
+        var run = RunResult(
             target: target, startedAt: startedAt, duration: clock.now - start, scenarios: results,
-            interrupted: interruption.happened || interruptedByCardChange, endedAt: Date(), inputs: inputs)
+            interrupted: interruption.happened || stopReason != nil, endedAt: Date(), inputs: inputs)
+        run.stopReason = stopReason
         try writeReports(run)
-        console.summary(run)
-        if interruptedByCardChange, let identity {
-            throw Failure.environment(
-                "stopped: the card in the reader is no longer the one the run started with (\(identity))")
+        let faulty = forcedProfile.flatMap { profile in
+            profile.chip.faults.isEmpty
+                ? nil : FaultyCardVerdict(profile: profile.name, expected: profile.chip.expectedFailures, run: run)
         }
+        console.summary(run, faulty: faulty)
+        if let stopReason { throw Failure.environment("stopped: \(stopReason)") }
         if interruption.happened {
             FileHandle.standardError.write(Data("interrupted: the reports hold what ran\n".utf8))
         }
         if run.failed + run.errors > 0 || interruption.happened { throw ExitCode(1) }
+    }
+
+    /// Brings `mynaconf emulate` behind the reader back to its profile's initial state and resets it. A card that
+    /// does not take the restore command is not the emulator: exit 3, with what to do.
+    private static func restore(_ channel: PCSCChannel, profile: CardProfile, checking: Bool) async throws {
+        do {
+            try await channel.restoreEmulatedCard()
+        } catch {
+            guard error.kind == .notEmulated else {
+                throw Failure.environment("cannot restore the emulated card in '\(channel.readerName)': \(error)")
+            }
+            throw Failure.environment(
+                "\(error.message). --card \(profile.name) with --reader means the reader holds `mynaconf emulate "
+                    + "--card \(profile.name)`; leave out --card to run on a real card under the real-card rules")
+        }
+        if checking { try await ReaderTarget.confirmProfile(profile, on: channel) }
     }
 
     private func writeReports(_ run: RunResult) throws {
@@ -326,6 +457,17 @@ final class Interruption: @unchecked Sendable {
 enum ScenarioSupport {
     static func profile(_ name: String) throws -> CardProfile {
         do { return try CardProfileLocator.load(name) } catch { throw Failure.input("\(error)") }
+    }
+
+    /// Why a scenario does not run on the faulty card `--card` forces: it was written for another card state
+    /// (`card: auth-pin-blocked`) than the one the faulty card copies (`based_on`, default `default`), so its
+    /// failure there would say nothing about the fault. Nil when it runs.
+    static func faultyCardRefusal(for scenario: Scenario, forced profile: CardProfile?) -> String? {
+        guard let profile, !profile.chip.faults.isEmpty else { return nil }
+        let base = profile.chip.basedOn ?? "default"
+        let written = scenario.card ?? "default"
+        guard written != base else { return nil }
+        return "written for the card '\(written)'; the faulty card \(profile.name) is '\(base)' with a fault"
     }
 
     /// A scenario that did not run, with why.

@@ -17,6 +17,11 @@ struct VectorsCommand: AsyncParsableCommand {
             the vector files in it. Without paths, the vectors shipped with mynaconf (Vectors/crypto) run. \
             The output ends with 'N passed, M failed'; exit 1 if any case failed, 2 if a file cannot be read or \
             parsed (with its file:line:column), 3 if a card run cannot start.
+
+            --reader NAME has the card in that PC/SC reader sign every message of the verification files' valid \
+            cases with its user-authentication key, each signature checked by a strict verifier against the \
+            certificate read from the card (EF 000A). The PIN comes only from MYNA_AUTH_PIN in the environment \
+            (unset: exit 2); the tries left are read first, and with fewer than two nothing is sent (exit 3).
             """
     )
 
@@ -31,14 +36,30 @@ struct VectorsCommand: AsyncParsableCommand {
             """)
     var emulator = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Have the card in this PC/SC reader sign the verification files' valid messages (PIN from MYNA_AUTH_PIN).",
+            valueName: "reader"))
+    var reader: String?
+
     @Flag(name: .shortAndLong, help: "List every case, not only the failures.")
     var verbose = false
+
+    func validate() throws {
+        if self.reader != nil && self.emulator {
+            throw ValidationError(
+                "--reader and --emulator are exclusive: --reader signs on the card in a PC/SC reader, --emulator on "
+                    + "emulated cards made from the generation vectors' keys")
+        }
+    }
 
     func run() async throws {
         let paths = try self.paths.isEmpty ? [Self.shippedVectors()] : self.paths
         let files = try Self.load(Self.expand(paths))
         let results: [FileResult]
-        if self.emulator {
+        if let reader = self.reader {
+            results = try await Self.runOnReader(reader, files: files)
+        } else if self.emulator {
             do {
                 results = try await CardSigningRun.runOnEmulator(files)
             } catch {
@@ -64,6 +85,27 @@ struct VectorsCommand: AsyncParsableCommand {
         }
         for line in renderReport(results, verbose: self.verbose) { print(line) }
         if results.contains(where: { $0.failed > 0 }) { throw ExitCode(1) }
+    }
+
+    /// The verification files' valid messages signed by the card in `reader` with its user-authentication key.
+    static func runOnReader(_ reader: String, files: [VectorFile]) async throws -> [FileResult] {
+        // Only from the environment: an argument would sit in the shell history and `ps`, a file on a disk.
+        guard let pin = ProcessInfo.processInfo.environment["MYNA_AUTH_PIN"], !pin.isEmpty else {
+            throw Failure.input(
+                "--reader: set MYNA_AUTH_PIN in the environment to the card's user-authentication PIN (4 digits); "
+                    + "mynaconf takes it from nowhere else")
+        }
+        guard files.contains(where: \.hasValidSignatureVerificationCases) else {
+            throw Failure.input(
+                "--reader signs the messages of signature verification files (Wycheproof "
+                    + "rsa_signature_2048_sha256_test.json); none of the files given has any")
+        }
+        let channel = try await ReaderTarget.connect(reader)
+        do {
+            return try await CardSigningRun.runOnCard(files, channel: channel, pin: pin)
+        } catch {
+            throw Failure.environment("mynaconf vectors --reader '\(reader)': \(error)")
+        }
     }
 
     /// The `crypto` folder next to the card profiles (source tree, installed share, or MYNACONF_VECTORS).

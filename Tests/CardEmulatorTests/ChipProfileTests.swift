@@ -167,7 +167,7 @@ extension CardProfileTests {
 
     @Test("A wrong My Number check digit loads only when the profile declares my_number_check_digit")
     func declaredFault() throws {
-        let profile = try loadProfile("faulty-my-number-check-digit")
+        let profile = try loadProfile("faulty/my-number-check-digit")
         #expect(profile.holder.myNumber == "123456789010")
         #expect(profile.chip.faults == [.myNumberCheckDigit])
         let (error, _, line, _) = try loadError("my_number: \"123456789018\"", "my_number: \"123456789010\"")

@@ -118,11 +118,11 @@ struct ResidentRegistryApplicationTests {
 
     @Test("Faults: CHANGE KEY without VERIFY; INTERNAL AUTHENTICATE over SHA-1")
     func faults() throws {
-        var loose = try makeCard("faulty-change-key-without-verify")
+        var loose = try makeCard("faulty/change-key-without-verify")
         _ = try loose.send(selectJuki)
         _ = try loose.send(selectEF("001C"))
         #expect(try loose.send(apdu("80320080", data: ascii("4321"))) == "9000")
-        var sha1 = try makeCard("faulty-internal-authenticate-sha1")
+        var sha1 = try makeCard("faulty/internal-authenticate-sha1")
         _ = try sha1.send(selectCommon)
         let response = try sha1.exchange(apdu("00880099", data: [1, 2, 3], le: 0))
         #expect(

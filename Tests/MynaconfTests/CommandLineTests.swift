@@ -115,6 +115,34 @@ struct CommandLineTests {
         #expect(words.contains("3 environment error (no pcscd, no reader, no card)"))
     }
 
+    @Test(
+        "run --reader and vectors --reader without pcscd: exit 3 and what to do; vectors --reader without a PIN: exit 2"
+    )
+    func readerWithoutPCSCD() throws {
+        let environment = ["PCSCLITE_CSOCK_NAME": "/nonexistent/pcscd.comm", "MYNA_AUTH_PIN": "1234"]
+        let runResult = try run(["run", "Scenarios/jpki", "--reader", "R 00 00"], environment: environment)
+        #expect(runResult.status == 3, "\(runResult.stdout)\(runResult.stderr)")
+        #expect(runResult.stderr.contains("pcscd is not running"))
+        let vectors = try run(["vectors", "--reader", "R 00 00"], environment: environment)
+        #expect(vectors.status == 3, "\(vectors.stdout)\(vectors.stderr)")
+        #expect(vectors.stderr.contains("pcscd is not running"))
+        let noPIN = try run(["vectors", "--reader", "R 00 00"], environment: ["MYNA_AUTH_PIN": ""])
+        #expect(noPIN.status == 2, "\(noPIN.stderr)")
+        #expect(noPIN.stderr.contains("set MYNA_AUTH_PIN in the environment"))
+        let both = try run(["vectors", "--reader", "R 00 00", "--emulator"])
+        #expect(both.status == 2, "\(both.stderr)")
+    }
+
+    @Test("run --help says which target is the default and what --reader does between scenarios")
+    func runHelp() throws {
+        let result = try run(["run", "--help"])
+        #expect(result.status == 0)
+        let words = result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(words.contains("the built-in emulated card is the default"))
+        #expect(words.contains("before each scenario it is restored to the profile's initial state"))
+        #expect(words.contains("it is reset before each scenario and the real-card rules apply"))
+    }
+
     @Test("readers without pcscd: exit 3 and what to do")
     func readersWithoutPCSCD() throws {
         let result = try run(["readers"], environment: ["PCSCLITE_CSOCK_NAME": "/nonexistent/pcscd.comm"])
@@ -223,7 +251,10 @@ struct RunCommandTests {
 
     @Test(
         "Bad --shard and --tags are usage errors: exit 2",
-        arguments: [["--shard", "4/3"], ["--shard", "x"], ["--tags", "jpki and"]])
+        arguments: [
+            ["--shard", "4/3"], ["--shard", "x"], ["--tags", "jpki and"], ["--reader", "R 00 00", "--emulator"],
+            ["--reader", ""], ["--reader", "R 00 00", "--card", "default", "--as-real-card"],
+        ])
     func badOptions(options: [String]) throws {
         let result = try run(["run", "Scenarios"] + options)
         #expect(result.status == 2, "\(result.stderr)")
@@ -338,11 +369,22 @@ struct ReportCommandLineTests {
             "\(directory)/results.json",
         ]
         process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-        process.standardOutput = FileHandle.nullDevice
+        let output = Pipe()
+        process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        Thread.sleep(forTimeInterval: 1.5)
+        // Interrupt once scenarios are running (the first progress line), not while inputs still load, however
+        // slow the machine; then keep draining the pipe so the process never blocks on a full one.
+        let reader = output.fileHandleForReading
+        var seen = Data()
+        while !seen.contains(UInt8(ascii: "\n")) {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            seen += chunk
+        }
         process.interrupt()
+        let drain = Thread { while !reader.availableData.isEmpty {} }
+        drain.start()
         process.waitUntilExit()
         #expect(process.terminationStatus == 1)
         let junit = try String(contentsOfFile: "\(directory)/junit.xml", encoding: .utf8)

@@ -42,6 +42,22 @@ struct JSONReportTests {
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
+    @Test("A faulty card's run carries target.expectedFailures, valid against the schema; no other run has it")
+    func expectedFailures() throws {
+        var faulty = fixtureRun
+        faulty.target.expectedFailures = ["JPKI-KEY-01", "KIOSK-01"]
+        let rendered = JSONReport.render(faulty)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(rendered.utf8)) as? [String: Any])
+        let target = try #require(object["target"] as? [String: Any])
+        #expect(target["expectedFailures"] as? [String] == ["JPKI-KEY-01", "KIOSK-01"])
+        #expect(!JSONReport.render(fixtureRun).contains("expectedFailures"))
+        let result = try validateJSON([rendered])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let repeated = rendered.replacingOccurrences(of: "\"KIOSK-01\"", with: "\"JPKI-KEY-01\"")
+        #expect(repeated != rendered)
+        #expect(try validateJSON([repeated]).status == 1, "an ID twice is refused by the schema")
+    }
+
     @Test("The schema check can fail: a missing summary, an unknown outcome, a bad digest or commit are refused")
     func schemaCheckCanFail() throws {
         let rendered = JSONReport.render(fixtureRun)

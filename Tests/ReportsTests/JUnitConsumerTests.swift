@@ -157,6 +157,24 @@ struct JUnitConsumerTests {
         }
     }
 
+    @Test("--repeat: one testcase per run, numbered, so consumers keyed by name keep each; one run keeps bare names")
+    func repeatedRunsAreNumbered() throws {
+        let names = { (document: String) -> [String] in
+            document.components(separatedBy: "<testcase name=\"").dropFirst().map {
+                String($0.prefix { $0 != "\"" })
+            }
+        }
+        let single = names(JUnitReport.render(fixtureRun))
+        let repeated = names(JUnitReport.render(repeatedRun))
+        #expect(single == fixtureRun.scenarios.map(\.testName))
+        #expect(repeated.count == 2 * single.count && Set(repeated).count == repeated.count, "\(repeated)")
+        #expect(repeated.contains("\(single[0]) [run 1 of 2]") && repeated.contains("\(single[0]) [run 2 of 2]"))
+        // Still valid for the strict consumer.
+        let reports = try WrittenReports(repeatedRun)
+        defer { reports.remove() }
+        #expect(try xmllint(schema: "junit-10.xsd", reports.single).status == 0)
+    }
+
     @Test("junitparser reads the right counts from each per-suite file")
     func countsFromPerSuiteFiles() throws {
         let reports = try WrittenReports(fixtureRun)

@@ -159,6 +159,29 @@ struct LanguageTests {
         #expect(parsed.steps[1].location.line == 4)
     }
 
+    @Test("A script names its requirements in a '# requirements:' comment before the first command, once")
+    func scriptorRequirements() throws {
+        let (scenario, problems) = parse(
+            """
+            # Foreign AIDs
+            # requirements: JPKI-CARD-02, [JPKI-AP-01]
+            00 A4 04 00 06 A0 00 00 00 01 01
+            # expect sw: 6A82
+            """, file: "Scenarios/jpki/probes.scr")
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(scenario?.requirements == ["JPKI-CARD-02", "JPKI-AP-01"])
+        #expect(scenario?.title == "Foreign AIDs")
+        let (_, late) = parse(
+            """
+            00 A4 04 00 06 A0 00 00 00 01 01
+            # requirements: JPKI-CARD-02
+            """, file: "Scenarios/jpki/late.scr")
+        #expect(
+            late.map(\.description) == [
+                "Scenarios/jpki/late.scr:2:1: error: '# requirements:' belongs once, before the first command"
+            ])
+    }
+
     @Test("The suite of a file is its folder under Scenarios/")
     func suites() {
         #expect(ScenarioParser.suite(of: "/x/Scenarios/jpki/a.yaml") == "jpki")

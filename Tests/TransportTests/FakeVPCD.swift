@@ -141,7 +141,7 @@ final class EventLog: @unchecked Sendable {
 
     /// Waits until an event matching `match` has been recorded; returns it, or nil after `seconds`.
     @discardableResult
-    func wait(seconds: Double = 5, for match: (VPCDCardServer.Event) -> Bool) -> VPCDCardServer.Event? {
+    func wait(seconds: Double = 30, for match: (VPCDCardServer.Event) -> Bool) -> VPCDCardServer.Event? {
         let deadline = Date(timeIntervalSinceNow: seconds)
         condition.lock()
         defer { condition.unlock() }
@@ -151,7 +151,7 @@ final class EventLog: @unchecked Sendable {
         }
     }
 
-    func wait(seconds: Double = 5, for event: VPCDCardServer.Event) -> Bool {
+    func wait(seconds: Double = 30, for event: VPCDCardServer.Event) -> Bool {
         wait(seconds: seconds) { $0 == event } != nil
     }
 }

@@ -25,7 +25,7 @@ struct Rig {
 
     init(
         profile: CardProfile? = nil, interface: CardInterface = .contact, speed: EmulationSpeed = .instant,
-        giveUpAfter: Duration? = .seconds(5), firstRequestTimeout: Duration = .seconds(5), vpcd: FakeVPCD? = nil
+        giveUpAfter: Duration? = .seconds(60), firstRequestTimeout: Duration = .seconds(30), vpcd: FakeVPCD? = nil
     ) throws {
         let vpcd = try vpcd ?? FakeVPCD()
         self.vpcd = vpcd
@@ -225,8 +225,10 @@ struct VPCDCardServerTests {
 
     @Test("Pulling the card out during a slow command: no answer, the connection closes")
     func removedMidCommand() async throws {
+        // Ten minutes of modelled signing: a test starved of threads on a loaded machine still pulls the card
+        // before the answer is due (stop ends the wait).
         var profile = try loadProfile()
-        profile.timing.processing[.computeDigitalSignature] = .seconds(20)
+        profile.timing.processing[.computeDigitalSignature] = .seconds(600)
         let rig = try Rig(profile: profile, speed: .real)
         try rig.connect()
         for command in [selectJPKI, bytes("00A4020C020018"), bytes("002000800431323334"), bytes("00A4020C020017")] {
@@ -237,6 +239,31 @@ struct VPCDCardServerTests {
         rig.server.remove()
         #expect(try rig.vpcd.receive() == nil, "the card must not answer once it is out")
         #expect(rig.log.wait(for: .removed))
+        await rig.stop()
+    }
+
+    @Test("Pulled out and put back at once during a slow command: still a removal and an insertion, never a drop")
+    func removedAndPutBackMidCommand() async throws {
+        var profile = try loadProfile()
+        profile.timing.processing[.computeDigitalSignature] = .seconds(600)
+        let rig = try Rig(profile: profile, speed: .real)
+        try rig.connect()
+        for command in [selectJPKI, bytes("00A4020C020018"), bytes("002000800431323334"), bytes("00A4020C020017")] {
+            #expect(try rig.vpcd.exchange(command) == [0x90, 0x00])
+        }
+        try rig.vpcd.send(bytes("802A008033") + [UInt8](repeating: 0x11, count: 0x33) + [0x00])
+        try await Task.sleep(for: .milliseconds(100))
+        // Back to back: the server thread may wake only after the card is in again.
+        #expect(rig.server.remove())
+        #expect(rig.server.insert())
+        #expect(try rig.vpcd.receive() == nil, "the card must not answer once it is out")
+        rig.vpcd.dropCard()
+        try rig.vpcd.accept()
+        #expect(try rig.vpcd.exchange([0x04]) == contactATR)
+        #expect(rig.log.wait(for: .inserted))
+        let arrivals = rig.log.all.filter { [.removed, .inserted, .reconnected].contains($0) }
+        #expect(arrivals == [.removed, .inserted], "\(rig.log.all)")
+        #expect(!rig.log.all.contains { if case .disconnected = $0 { true } else { false } }, "\(rig.log.all)")
         await rig.stop()
     }
 

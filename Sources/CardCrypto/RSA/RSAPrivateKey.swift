@@ -186,6 +186,27 @@ public final class RSAPrivateKey: @unchecked Sendable {
         }
     }
 
+    /// The bare RSA private-key operation on exactly k bytes (a number below the modulus), no padding: what a
+    /// deliberately faulty emulated card uses to pad a signature wrongly. EVP_PKEY_sign with RSA_NO_PADDING.
+    public func privateOperation(_ block: [UInt8]) throws(CryptoError) -> [UInt8] {
+        let k = self.publicKeyValue.modulusByteCount
+        guard block.count == k else {
+            throw CryptoError(
+                code: .inputTooLong, reason: "the raw RSA operation takes exactly \(k) bytes; got \(block.count)")
+        }
+        return try OpenSSL.withContext(for: self.pkey) { context throws(CryptoError) in
+            guard EVP_PKEY_sign_init(context) == 1, EVP_PKEY_CTX_set_rsa_padding(context, RSA_NO_PADDING) == 1 else {
+                throw OpenSSL.error(.openSSLFailure, "cannot set up the raw RSA operation")
+            }
+            var result = [UInt8](repeating: 0, count: k)
+            var length = result.count
+            guard EVP_PKEY_sign(context, &result, &length, block, block.count) == 1, length == k else {
+                throw OpenSSL.error(.openSSLFailure, "the RSA private-key operation failed")
+            }
+            return result
+        }
+    }
+
     /// The private values as big-endian unsigned bytes, for tests proving no card response ever contains a window of
     /// them: keys "d", "p", "q", "dmp1", "dmq1", "iqmp" (OSSL_PKEY_PARAM_RSA_D, _FACTOR1, _FACTOR2, _EXPONENT1,
     /// _EXPONENT2, _COEFFICIENT1). A value OpenSSL does not hold (a key without CRT values) is left out.

@@ -8,7 +8,15 @@ extension EmulatedCard {
     /// CHANGE KEY `80 32 00 80|SFI Lc <new value>` (JICSAP): replaces a credential's value after a VERIFY, for
     /// the credentials whose `change` is `.changeKey` (the 住民基本台帳用 PIN `001C`).
     mutating func changeKey(_ command: CommandAPDU) -> ResponseAPDU {
-        guard command.p1 == 0x00 else { return ResponseAPDU(statusWord: .incorrectP1P2) }
+        replaceCredentialValue(command, p1: 0x00, by: .changeKey)
+    }
+
+    /// CHANGE REFERENCE DATA and CHANGE KEY share one rule: the command the credential allows, not blocked, verified
+    /// just before (unless a faulty profile says otherwise), and a new value of the credential's format.
+    mutating func replaceCredentialValue(_ command: CommandAPDU, p1: UInt8, by change: CredentialChange)
+        -> ResponseAPDU
+    {
+        guard command.p1 == p1 else { return ResponseAPDU(statusWord: .incorrectP1P2) }
         guard command.le == nil, !command.data.isEmpty else { return ResponseAPDU(statusWord: .wrongLength) }
         let fid: FileID
         do {
@@ -17,13 +25,19 @@ extension EmulatedCard {
             return ResponseAPDU(statusWord: error.statusWord)
         }
         let verified = securityState.verified.contains(fid)
+        // The fault change_pin_accepts_malformed: the JPKI AP's CHANGE REFERENCE DATA skips the format check.
+        let acceptsMalformed =
+            change == .changeReferenceData && faults.contains(.changePINAcceptsMalformed) && inJPKI
         return withCredential(fid) { credential in
-            guard credential.change == .changeKey else { return ResponseAPDU(statusWord: .commandNotAllowed) }
+            // 照合番号 change with the card face, never by command; each PIN by the one command its AP uses.
+            guard credential.change == change else { return ResponseAPDU(statusWord: .commandNotAllowed) }
             guard !credential.counter.isBlocked else { return ResponseAPDU(statusWord: .referencedDataNotUsable) }
             guard verified || !credential.changeNeedsVerification else {
                 return ResponseAPDU(statusWord: .securityStatusNotSatisfied)
             }
-            guard credential.format.accepts(command.data) else { return ResponseAPDU(statusWord: .wrongData) }
+            guard credential.format.accepts(command.data) || acceptsMalformed else {
+                return ResponseAPDU(statusWord: .wrongData)
+            }
             credential.value = command.data
             return ResponseAPDU(statusWord: .success)
         }

@@ -34,6 +34,7 @@ struct ProfileReader {
         let root = try file.root.mapping(allowing: [
             "profile", "description", "as_of", "atr", "holder", "pins", "jpki", "behaviour", "timing", "contactless",
             "card_issuer", "text_ap", "visual_ap", "juki_ap", "common_ap", "faults", "revocation", "free_area",
+            "expected_failures", "based_on",
         ])
         let name = try root.required("profile").string()
         let asOf = try date(root.required("as_of"))
@@ -47,6 +48,8 @@ struct ProfileReader {
                 throw node.error("an ATR is 2 to 33 bytes starting with 3B or 3F; found \(atr.count) byte(s)")
             }
         }
+        // The fault atr_check_byte: a wrong TCK, so a client or reader that checks the ATR refuses the card.
+        if ChipProfileReader.declaredFaults(in: file).contains(.atrCheckByte) { atr[atr.count - 1] ^= 0x01 }
         var behaviour = CardBehaviour()
         if let node = root["behaviour"] { behaviour = try readBehaviour(node) }
         let jpki = try readJPKI(root.required("jpki"), holder: holder, profileName: name)
@@ -220,6 +223,9 @@ struct ProfileReader {
         let key = try loadKey(map.required("key"))
         let issued = try date(map.required("issued"))
         var notAfter = ElectronicCertificateValidity.expiry(issuedOn: issued, birthDate: holder.birthDate)
+        if ChipProfileReader.declaredFaults(in: file).contains(.certificateValidityOneYear) {
+            notAfter = issued.adding(years: 1).adding(days: -1)
+        }
         if let node = map["not_after"] {
             notAfter = try date(node)
             guard notAfter >= issued else { throw node.error("not_after \(notAfter) is before issued \(issued)") }

@@ -11,7 +11,50 @@ extension CardProfile {
             jpki.files[JPKIApplication.certificatePresence] = .transparent(
                 TransparentFile(content: [0x8F, 0x8F, 0x00]))
         }
+        if !chip.faults.isEmpty { applyJPKIFaults(to: &jpki) }
         return [jpki] + ((try? otherApplications()) ?? [])
+    }
+
+    /// The JPKI faults that are data on the card (a file's bytes, an access rule, a counter), not behaviour of the
+    /// card OS; the behaviour faults are in `EmulatedCard`'s command handlers.
+    private func applyJPKIFaults(to jpki: inout CardApplication) {
+        let faults = chip.faults
+        if faults.contains(.tokenLabelPadding),
+            case .transparent(var info)? = jpki.files[JPKIApplication.tokenInfo]
+        {
+            // The blanks after the label, in the label field's 32 bytes, become NULs.
+            var end = 32
+            while end > 0 && info.content[end - 1] == 0x20 {
+                info.content[end - 1] = 0x00
+                end -= 1
+            }
+            jpki.files[JPKIApplication.tokenInfo] = .transparent(info)
+        }
+        if faults.contains(.authCACertificateMismatch) {
+            jpki.files[JPKIApplication.authenticationCACertificate] = .transparent(
+                TransparentFile(content: self.jpki.signingCA))
+        }
+        if faults.contains(.signingCertificateUnprotected),
+            case .transparent(var certificate)? = jpki.files[JPKIApplication.signingCertificate]
+        {
+            certificate.readAccess = .always
+            jpki.files[JPKIApplication.signingCertificate] = .transparent(certificate)
+        }
+        for (fault, fid, limit) in [
+            (CardFault.authPINFiveTries, JPKIApplication.authenticationPIN, 5),
+            (.signingPasswordThreeTries, JPKIApplication.signingPassword, 3),
+        ] where faults.contains(fault) {
+            guard case .credential(var credential)? = jpki.files[fid] else { continue }
+            credential.counter = RetryCounter(limit: limit)
+            jpki.files[fid] = .credential(credential)
+        }
+        if case .signingKey(var key)? = jpki.files[JPKIApplication.signingKey] {
+            if faults.contains(.authPINUnlocksSigningKey) {
+                key.useAccess = .verified([JPKIApplication.signingPassword, JPKIApplication.authenticationPIN])
+            }
+            if faults.contains(.signingKeyIsAuthKey) { key.key = self.jpki.authenticationKey }
+            jpki.files[JPKIApplication.signingKey] = .signingKey(key)
+        }
     }
 
     /// The text, visual, juki and common APs; throws the first signing failure.

@@ -12,6 +12,12 @@ public struct ChipContent: Sendable {
     public var common: CommonAPContent?
     /// Faults the profile declares on purpose, so the suites can be shown to catch them.
     public var faults: Set<CardFault> = []
+    /// The requirement IDs a run of the whole suite on a faulty card must fail (`expected_failures`), in the
+    /// profile's order; empty for every conforming card.
+    public var expectedFailures: [String] = []
+    /// The committed profile a faulty one copies plus its faults (`based_on`, default `default`): the card the
+    /// scenarios written for it (`card:`) run on when `--card` forces the faulty profile.
+    public var basedOn: String?
     /// The CRL that says whether this card's certificates are revoked (absolute path), for `${card.revocation.crl}`.
     public var revocationList: String?
 
@@ -135,6 +141,25 @@ public enum CardFault: String, Sendable, CaseIterable {
     case changeKeyWithoutVerify = "change_key_without_verify"
     case internalAuthenticateSHA1 = "internal_authenticate_sha1"
     case under15PresenceFlags = "under_15_presence_flags"
+    // The JPKI AP's faults: one per requirement of docs/requirements/jpki.md, each breaking exactly one rule.
+    case atrCheckByte = "atr_check_byte"
+    case foreignAIDSelected = "foreign_aid_selected"
+    case selectAnswersDataUnasked = "select_answers_data_unasked"
+    case tokenLabelPadding = "token_label_padding"
+    case securityStateSurvivesReselect = "security_state_survives_reselect"
+    case authCACertificateMismatch = "auth_ca_certificate_mismatch"
+    case signingCertificateUnprotected = "signing_certificate_unprotected"
+    case certificateValidityOneYear = "certificate_validity_one_year"
+    case emptyVerifySpendsTry = "empty_verify_spends_try"
+    case authPINFiveTries = "auth_pin_five_tries"
+    case signingPasswordThreeTries = "signing_password_three_tries"
+    case changePINAcceptsMalformed = "change_pin_accepts_malformed"
+    case authPINUnlocksSigningKey = "auth_pin_unlocks_signing_key"
+    case authSignaturePaddingType2 = "auth_signature_padding_type_2"
+    case signingKeyIsAuthKey = "signing_key_is_auth_key"
+    case readableAuthKey = "readable_auth_key"
+    case readBinaryOverrun = "read_binary_overrun"
+    // The free area's faults (docs/card-ap-profile.md).
     case typeDPlainReads = "type_d_plain_reads"
     case reusedSessionKey = "reused_session_key"
     case userIDIsMyNumber = "user_id_is_my_number"
@@ -153,6 +178,24 @@ public enum CardFault: String, Sendable, CaseIterable {
         case .changeKeyWithoutVerify: "CHANGE KEY replaces the 住基 PINs without a VERIFY first"
         case .internalAuthenticateSHA1: "INTERNAL AUTHENTICATE signs a SHA-1 DigestInfo of the challenge"
         case .under15PresenceFlags: "EF 0008 says 8F 8F 00 on a card without a signing certificate"
+        case .atrCheckByte: "the ATR's check byte TCK is wrong (15, should be 14: the XOR of T0 to the last TB)"
+        case .foreignAIDSelected: "SELECT of an AID the card does not have answers 90 00, not 6A 82"
+        case .selectAnswersDataUnasked: "SELECT with P2 0C (no response data) answers the FCI anyway"
+        case .tokenLabelPadding: "EF 0006 pads the token label with 00 bytes, not blanks"
+        case .securityStateSurvivesReselect: "re-selecting the JPKI AP keeps the verified PIN"
+        case .authCACertificateMismatch:
+            "EF 000B holds the signing CA's certificate: the auth certificate does not chain"
+        case .signingCertificateUnprotected: "the signing certificate EF 0001 is readable without the signing password"
+        case .certificateValidityOneYear: "the certificates are valid one year from issue, not to the 5th birthday"
+        case .emptyVerifySpendsTry: "the JPKI AP's empty VERIFY spends a try before it reports the tries left"
+        case .authPINFiveTries: "the auth PIN blocks after 5 wrong tries, not 3"
+        case .signingPasswordThreeTries: "the signing password blocks after 3 wrong tries, not 5"
+        case .changePINAcceptsMalformed: "the JPKI AP's CHANGE REFERENCE DATA stores a badly formed new PIN (43A1)"
+        case .authPINUnlocksSigningKey: "the auth PIN unlocks the signing key 001A"
+        case .authSignaturePaddingType2: "the auth key pads with PKCS#1 v1.5 type 2 (encryption), not type 1"
+        case .signingKeyIsAuthKey: "the signing key object 001A holds the auth key"
+        case .readableAuthKey: "READ BINARY on the auth key EF 0017 returns the private key"
+        case .readBinaryOverrun: "the JPKI AP's READ BINARY answers Le bytes, 00 past the end, not min(Le, remaining)"
         case .typeDPlainReads: "a free-area Type D AP answers a plain READ BINARY with its content"
         case .reusedSessionKey: "a free-area Type D AP derives the same session keys at every authentication"
         case .userIDIsMyNumber: "the free area writes the holder's My Number and 0 as the user ID"

@@ -29,6 +29,7 @@ struct ChipProfileReader {
                     CardFault(rawValue: try item.choice(CardFault.allCases.map(\.rawValue)))!
                 })
         }
+        try readFaultDeclaration(root, into: &profile)
         let holderNode = try root.required("holder")
         try readHolderFields(holderNode, into: &profile.holder)
 
@@ -99,6 +100,61 @@ struct ChipProfileReader {
         for (kind, duration) in model.processing where !explicit.contains(kind.rawValue) {
             profile.timing.processing[kind] = duration
         }
+    }
+
+    // MARK: - Faulty profiles
+
+    /// `expected_failures` and `based_on`: what a faulty card must fail, and which card it copies. Both belong to a
+    /// faulty card alone, so a conforming profile that carries them is a mistake, reported where it is written.
+    private func readFaultDeclaration(_ root: YAMLMapping, into profile: inout CardProfile) throws(Diagnostic) {
+        for key in ["expected_failures", "based_on"] {
+            guard let node = root[key], profile.chip.faults.isEmpty else { continue }
+            throw node.error("'\(key)' belongs to a faulty profile: declare the card's `faults:` too, or remove it")
+        }
+        if let node = root["based_on"] {
+            let name = try node.string()
+            guard !name.isEmpty, !name.contains("/"), !name.hasSuffix(".yaml") else {
+                throw node.error("'\(name)' is not a committed profile's name (e.g. default, under-15)")
+            }
+            // The card it copies sits beside the faulty folder (cards/NAME.yaml) or wherever --card NAME finds it.
+            let folder = (file.path as NSString).deletingLastPathComponent
+            let beside = ["\(folder)/\(name).yaml", "\(folder)/../\(name).yaml"]
+            guard
+                beside.contains(where: FileManager.default.fileExists)
+                    || (try? CardProfileLocator.path(for: name)) != nil
+            else {
+                throw node.error(
+                    "no card profile named '\(name)' to be based on (looked beside this file and in Vectors/cards)")
+            }
+            profile.chip.basedOn = name
+        }
+        guard let node = root["expected_failures"] else { return }
+        var seen: [String: YAMLNode] = [:]
+        for item in try node.sequence() {
+            let id = try item.string()
+            guard Self.isRequirementID(id) else {
+                throw item.error(
+                    "'\(id)' is not a requirement ID (capital letters and digits in dash-separated parts, "
+                        + "as in docs/requirements/*.md: JPKI-PIN-02)")
+            }
+            if let first = seen[id] {
+                throw item.error("\(id) is listed twice (first at line \(first.location.line))")
+            }
+            seen[id] = item
+            profile.chip.expectedFailures.append(id)
+        }
+        guard !profile.chip.expectedFailures.isEmpty else {
+            throw node.error("a faulty profile must fail at least one requirement; list them, e.g. [JPKI-PIN-02]")
+        }
+    }
+
+    /// `JPKI-PIN-02`, `TEXT-MY-NUMBER`: two or more dash-separated parts of capital letters and digits.
+    static func isRequirementID(_ id: String) -> Bool {
+        let parts = id.split(separator: "-", omittingEmptySubsequences: false)
+        return parts.count >= 2
+            && parts.allSatisfy { part in
+                !part.isEmpty && part.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
+            }
     }
 
     // MARK: - Holder

@@ -252,3 +252,12 @@ public enum CardSigningRun {
         return results
     }
 }
+
+extension VectorFile {
+    /// Whether `CardSigningRun.runOnCard` has anything to sign in this file: valid signature-verification cases.
+    public var hasValidSignatureVerificationCases: Bool {
+        cases.contains {
+            if case .signatureVerification = $0.check { $0.expectation == .valid } else { false }
+        }
+    }
+}

@@ -31,6 +31,7 @@ struct ScriptorParser {
         }
         var steps: [Step] = []
         var title: String?
+        var requirements: [String] = []
         var pending = ""  // a command continued with "\"
         var pendingStart = (line: 0, column: 0)
         let lines = text.components(separatedBy: "\n")
@@ -42,6 +43,15 @@ struct ScriptorParser {
                     let comment = line.dropFirst().trimmingCharacters(in: .whitespaces)
                     if comment.lowercased().hasPrefix("expect") {
                         applyExpectation(String(comment), line: number, to: &steps)
+                    } else if comment.lowercased().hasPrefix("requirements:") {
+                        guard steps.isEmpty, requirements.isEmpty else {
+                            diagnostics.append(
+                                Diagnostic(
+                                    "'# requirements:' belongs once, before the first command", at: at(number, 1)))
+                            continue
+                        }
+                        requirements = comment.dropFirst("requirements:".count)
+                            .split(whereSeparator: { " ,[]".contains($0) }).map(String.init)
                     } else if title == nil, !comment.isEmpty, steps.isEmpty {
                         title = comment
                     }
@@ -80,7 +90,8 @@ struct ScriptorParser {
         }
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         return Scenario(
-            id: name, title: title ?? name, steps: steps, file: path, suite: suite, format: .scriptor,
+            id: name, title: title ?? name, requirements: requirements, steps: steps, file: path, suite: suite,
+            format: .scriptor,
             location: at(1, 1))
     }
 

@@ -4,6 +4,8 @@ import CLibUSB
 public struct USBReaderDescriptor: Hashable, Sendable, CustomStringConvertible {
     public var vendorID: UInt16
     public var productID: UInt16
+    /// The device descriptor's bcdDevice: the release number the vendor gives the device, its firmware version.
+    public var bcdDevice: UInt16 = 0
     public var bus: UInt8
     public var address: UInt8
     /// The device's own strings; nil when the device could not be opened to read them (permissions).
@@ -11,6 +13,13 @@ public struct USBReaderDescriptor: Hashable, Sendable, CustomStringConvertible {
     public var product: String?
     /// The CCID class descriptor; nil if the interface carries none where the specification puts it.
     public var ccid: CCIDClassDescriptor?
+
+    /// bcdDevice as a version, binary-coded decimal major.minor: 0x0110 is "1.10".
+    public var firmwareVersion: String {
+        let major = String(bcdDevice >> 8, radix: 16)
+        let minor = String(bcdDevice & 0xFF, radix: 16)
+        return "\(major).\(minor.count == 1 ? "0" + minor : minor)"
+    }
 
     public var description: String {
         func hex(_ value: UInt16) -> String {
@@ -43,8 +52,8 @@ public enum CCIDReaderScan {
             guard let ccid = ccidInterface(device, configurations: descriptor.bNumConfigurations) else { continue }
             var reader = USBReaderDescriptor(
                 vendorID: descriptor.idVendor, productID: descriptor.idProduct,
-                bus: libusb_get_bus_number(device), address: libusb_get_device_address(device),
-                ccid: ccid.descriptor)
+                bcdDevice: descriptor.bcdDevice, bus: libusb_get_bus_number(device),
+                address: libusb_get_device_address(device), ccid: ccid.descriptor)
             // Reading strings needs the device opened: only control transfers, allowed while pcscd holds it.
             var handle: OpaquePointer?
             if libusb_open(device, &handle) == 0, let handle {
@@ -94,5 +103,41 @@ public enum CCIDReaderScan {
     private static func bytes(_ pointer: UnsafePointer<UInt8>?, _ count: Int) -> [UInt8] {
         guard let pointer, count > 0 else { return [] }
         return Array(UnsafeBufferPointer(start: pointer, count: count))
+    }
+}
+
+/// The firmware version of the USB reader behind a PC/SC reader name, where one can be found.
+public enum ReaderFirmware {
+    /// The version, or nil with why not. pcscd names a CCID reader after its USB product string (then an
+    /// interface name, a serial and the slot numbers), so the reader whose product string begins `readerName` is
+    /// the one; none matching means the reader is not USB (a virtual or network reader), several with different
+    /// versions mean the name does not say which.
+    public static func lookup(readerName: String, among readers: [USBReaderDescriptor])
+        -> (version: String?, note: String?)
+    {
+        let matching = readers.filter { reader in
+            guard let product = reader.product, !product.isEmpty else { return false }
+            let names = [product, [reader.manufacturer, reader.product].compactMap { $0 }.joined(separator: " ")]
+            return names.contains { readerName.hasPrefix($0) }
+        }
+        let versions = Set(matching.map(\.firmwareVersion))
+        if versions.count == 1, let version = versions.first { return (version, nil) }
+        if versions.count > 1 {
+            return (
+                nil,
+                "\(matching.count) USB readers match the name '\(readerName)' with different versions "
+                    + "(\(versions.sorted().joined(separator: ", "))); the name does not say which one this is"
+            )
+        }
+        if readers.isEmpty {
+            return (
+                nil, "no USB CCID reader is visible on this machine (a virtual or network reader has no USB descriptor)"
+            )
+        }
+        return (
+            nil,
+            "none of the \(readers.count) USB CCID reader(s) visible has a product name that begins '\(readerName)' "
+                + "(a virtual or network reader has no USB descriptor)"
+        )
     }
 }

@@ -70,6 +70,9 @@ public final class VPCDCardServer: @unchecked Sendable {
     private var slot: VirtualCardSlot
     private var connection: VPCDSocket?
     private var wantsInserted = true
+    /// A removal that ended (or is ending) the current connection; kept until the session reports it, so that a
+    /// card put back at once is still seen as removed and inserted, not as a dropped connection.
+    private var removalPending = false
     private var stopRequested = false
     private var started = false
     private var finished = false
@@ -126,6 +129,7 @@ public final class VPCDCardServer: @unchecked Sendable {
         }
         wantsInserted = false
         let connected = connection != nil
+        if connected { removalPending = true }
         connection?.shutDown()
         condition.broadcast()
         condition.unlock()
@@ -275,6 +279,7 @@ public final class VPCDCardServer: @unchecked Sendable {
             return end
         }
         connection = socket
+        removalPending = false
         // A card that comes (back) into the field starts from power on.
         _ = slot.reply(to: .powerOff)
         condition.unlock()
@@ -300,7 +305,7 @@ public final class VPCDCardServer: @unchecked Sendable {
                 }
                 condition.unlock()
                 if reply.restored { onEvent(.restored) }
-                if let latency, !pause(latency, endingOnRemoval: true) { return endReason() }
+                if let latency, let end = waitOutLatency(latency) { return end }
                 if let bytes = reply.bytes, !socket.send(bytes) { return endReason(or: "vpcd closed the connection") }
                 if !announced, message == .getATR {
                     announced = true
@@ -323,19 +328,42 @@ public final class VPCDCardServer: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if stopRequested { return .stopped }
-        if !wantsInserted { return .removed }
+        if removalPending || !wantsInserted {
+            removalPending = false
+            return .removed
+        }
         return .dropped(dropped)
     }
 
-    /// Sleeps for `duration` unless a stop (or, when asked, a removal) comes first; false if interrupted.
-    private func pause(_ duration: Duration, endingOnRemoval: Bool = false) -> Bool {
-        let (seconds, attoseconds) = duration.components
-        let deadline = Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18)
+    /// Sleeps for `duration` unless a stop comes first; false if interrupted.
+    private func pause(_ duration: Duration) -> Bool {
+        let deadline = Self.deadline(after: duration)
         condition.lock()
         defer { condition.unlock() }
-        while !stopRequested && !(endingOnRemoval && !wantsInserted) {
+        while !stopRequested {
             if !condition.wait(until: deadline) { return true }
         }
         return false
+    }
+
+    /// Waits out a command's modelled latency; nil when it ran out, else why the session ends. The reason is taken
+    /// under the lock, and a removal is remembered until reported, so a card put back at once still counts as removed.
+    private func waitOutLatency(_ duration: Duration) -> SessionEnd? {
+        let deadline = Self.deadline(after: duration)
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if stopRequested { return .stopped }
+            if removalPending || !wantsInserted {
+                removalPending = false
+                return .removed
+            }
+            if !condition.wait(until: deadline) { return nil }
+        }
+    }
+
+    private static func deadline(after duration: Duration) -> Date {
+        let (seconds, attoseconds) = duration.components
+        return Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18)
     }
 }
