@@ -50,6 +50,9 @@ extension InteropTests {
             }
             #expect(own.stop() == 0, "emulate exits 0 on SIGTERM: \(own.standardError)")
             #expect(own.output.last == "stopped")
+            // pcscd must see the slot empty before the next card comes, or it may take the new card for the old
+            // one, caught half powered up, and leave it mute.
+            _ = try await PCSCChannel.waitForRemoval(from: reader1, timeout: .seconds(30))
             main.send("insert 1")
             _ = try main.waitForLine("inserted", count: inserted + 1)
             _ = try await PCSCChannel.waitForCard(in: reader1, timeout: .seconds(5))
@@ -154,6 +157,8 @@ extension InteropTests {
                 #expect(clock.now - started < .seconds(10))
                 own.send("insert")
                 _ = try own.waitForLine("inserted")
+                // Powered up again by pcscd before the card goes (see withOwnEmulatorOnSlot1).
+                _ = try await PCSCChannel.waitForCard(in: reader1, timeout: .seconds(30))
             }
         }
 

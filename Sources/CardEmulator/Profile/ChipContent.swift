@@ -159,6 +159,7 @@ public enum CardFault: String, Sendable, CaseIterable {
     case signingKeyIsAuthKey = "signing_key_is_auth_key"
     case readableAuthKey = "readable_auth_key"
     case readBinaryOverrun = "read_binary_overrun"
+    // The free area's faults (docs/card-ap-profile.md).
     case typeDPlainReads = "type_d_plain_reads"
     case reusedSessionKey = "reused_session_key"
     case userIDIsMyNumber = "user_id_is_my_number"
