@@ -51,6 +51,9 @@ public struct ConsoleReporter: Sendable {
                 + "\(Figures.human(run.duration)) on \(Self.clean(target.reader)) "
                 + "(\(Self.clean(card)), mynaconf \(Self.clean(target.harnessVersion)))")
         lines.append("  " + evidence(run))
+        if let profile = target.cardApProfile {
+            lines.append("  Free-area commands: \(Self.clean(profile)), J-LIS's specification not being public")
+        }
         var counts = [paint("\(run.passed) passed", run.passed > 0 ? .green : .none)]
         counts.append(paint("\(run.failed) failed", run.failed > 0 ? .red : .none))
         if run.errors > 0 { counts.append(paint("\(run.errors) error\(run.errors == 1 ? "" : "s")", .red)) }

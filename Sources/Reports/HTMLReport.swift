@@ -92,6 +92,7 @@ public enum HTMLReport {
             ("Interrupted", run.interrupted ? "yes" : "no"),
         ]
         if target.isRealCard { rows.append(("Real card", "yes")) }
+        if let profile = target.cardApProfile { rows.append(("Free-area command profile", e(profile))) }
         if let reason = run.stopReason { rows.append(("Stopped because", e(reason))) }
         var lines = ["<section id=\"evidence\">", "<h2>Evidence</h2>", "<table class=\"evidence\">"]
         for (name, value) in rows {

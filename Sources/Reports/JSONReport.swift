@@ -40,6 +40,7 @@ public enum JSONReport {
         ]
         // Added to schema version 1 without breaking it: present only when the firmware is unknown for a reason.
         if let note = target.readerFirmwareNote { fields["readerFirmwareNote"] = .string(note) }
+        if let profile = target.cardApProfile { fields["cardApProfile"] = .string(profile) }
         // Likewise only on a deliberately faulty card: what its profile says the run must fail.
         if let expected = target.expectedFailures {
             fields["expectedFailures"] = .array(expected.map(JSONValue.string))

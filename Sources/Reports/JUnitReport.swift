@@ -74,6 +74,7 @@ public enum JUnitReport {
         ]
         // Added after the fixed names, and only when there is a reason to give, so earlier reports still compare.
         if let note = target.readerFirmwareNote { properties.append(("reader.firmware.note", note)) }
+        if let profile = target.cardApProfile { properties.append(("card-ap.profile", profile)) }
         properties += [
             ("card.atr", target.atr),
             ("card.profile", target.cardProfile),

@@ -67,6 +67,9 @@ public struct TargetInfo: Sendable, Hashable {
     /// On a deliberately faulty card forced with `--card`: the requirements its profile says the run must fail
     /// (`expected_failures`). Nil on every other card.
     public var expectedFailures: [String]?
+    /// The free area's command profile the run's scenarios spoke ("mynaconf MCAP-1 (assumption)"), when any did:
+    /// J-LIS's command-level specification is not public, so a result against it rests on our assumption.
+    public var cardApProfile: String?
 
     public init(
         reader: String, atr: String, cardProfile: String, harnessVersion: String, isRealCard: Bool,

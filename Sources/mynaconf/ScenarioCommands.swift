@@ -58,6 +58,10 @@ struct RunCommand: AsyncParsableCommand {
             data masked unless --show-personal-data. pcscd not running, no such reader (the ones there are \
             listed) or no card: exit 3.
 
+            The free area's steps (mutual_authenticate, install_ap, delete_ap, move_out; Scenarios/card-ap) \
+            speak mynaconf's own command profile MCAP-1, an ASSUMPTION: J-LIS's command-level specification is \
+            not public (docs/card-ap-profile.md). Reports of a run that used them say so.
+
             Files are linted first; a run with any problem does not start. --tags takes an expression of tag names with and, or, not and parentheses, e.g. \
             'jpki and not destructive'. --shard K/N (1-based) runs every N-th scenario starting at K, in id \
             order, so N CI jobs share a suite. Exit 0 all passed, 1 some failed, 2 usage or input error (also \
@@ -209,6 +213,7 @@ struct RunCommand: AsyncParsableCommand {
             isRealCard: false, harnessCommit: BuildInfo.commit, harnessModified: BuildInfo.modified,
             cards: profileOrder.compactMap { profiles[$0] }.map(Evidence.card(madeFrom:)))
         if card != nil { target.cardProfile = defaultProfile.name }
+        if scenarios.contains(where: \.usesFreeAreaProfile) { target.cardApProfile = ScenarioLanguage.cardApProfile }
 
         // A real card (or the emulator treated as one) is one card for the whole run: its state carries over, its
         // credentials come from the environment, and it is pinned by identity.

@@ -478,12 +478,14 @@ public struct ScenarioExecution {
                 isError: false)
         }
         if let (template, prefix) = expect.dataTemplate {
-            let wanted = try hex(template, step).bytes
+            let evaluated = try hex(template, step)
+            let wanted = evaluated.bytes
             if prefix ? !data.starts(with: wanted) : data != wanted {
+                // Expected bytes made from a credential are masked like the command that would carry them.
                 throw StepFailure(
                     failure: failure(
                         "data differs", step,
-                        expected: personal ? "(masked)" : Hex.encode(wanted, separator: " ") + (prefix ? " …" : ""),
+                        expected: personal ? "(masked)" : evaluated.maskedHex + (prefix ? " …" : ""),
                         actual: shown),
                     isError: false)
             }
@@ -540,19 +542,20 @@ public struct ScenarioExecution {
             throw fail("value differs", expected: pattern.description, actual: Hex.encode(node.value, separator: " "))
         }
         if let template = expectation.valueTemplate {
-            let expected = try hex(template, step).bytes
-            if expected != node.value {
+            let expected = try hex(template, step)
+            if expected.bytes != node.value {
                 throw fail(
-                    "value differs", expected: Hex.encode(expected, separator: " "),
-                    actual: Hex.encode(node.value, separator: " "))
+                    "value differs", expected: expected.maskedHex, actual: Hex.encode(node.value, separator: " "))
             }
         }
         if let template = expectation.utf8 {
-            let text = String(decoding: try self.text(template, step).bytes, as: UTF8.self)
+            let evaluated = try self.text(template, step)
+            let text = String(decoding: evaluated.bytes, as: UTF8.self)
+            let shownText = evaluated.hasSecret ? "(a secret value, masked)" : text
             guard let actual = String(bytes: node.value, encoding: .utf8) else {
-                throw fail("not valid UTF-8", expected: text, actual: Hex.encode(node.value, separator: " "))
+                throw fail("not valid UTF-8", expected: shownText, actual: Hex.encode(node.value, separator: " "))
             }
-            if actual != text { throw fail("text differs", expected: text, actual: actual) }
+            if actual != text { throw fail("text differs", expected: shownText, actual: actual) }
         }
         if let length = expectation.length, !length.contains(node.value.count) {
             throw fail("wrong length", expected: "\(length)", actual: "\(node.value.count)")

@@ -48,12 +48,17 @@ public enum StaticChecks {
             case .deleteAP(let session, _), .moveOut(let session):
                 checkKeySeed(session.key, variables, into: &found)
             case .apdu(let template):
-                guard let bytes = evaluate(template, variables, into: &found) else { continue }
+                guard let evaluated = evaluated(template, variables, into: &found) else { continue }
                 do {
-                    _ = try CommandAPDU(bytes: bytes)
+                    _ = try CommandAPDU(bytes: evaluated.bytes)
                 } catch {
-                    found.append(
-                        Diagnostic("not a well-formed command APDU: \(error.description)", at: template.location))
+                    // The decoder quotes bytes (an Lc); when some came from a PIN or the environment, say less.
+                    let detail =
+                        evaluated.hasSecret
+                        ? "its \(evaluated.bytes.count) bytes include a secret value, so no byte is shown; check the "
+                            + "Lc against the secret's length"
+                        : error.description
+                    found.append(Diagnostic("not a well-formed command APDU: \(detail)", at: template.location))
                 }
             case .selectFile(let fid), .verify(.some(let fid), _), .changePIN(.some(let fid), _),
                 .read(.some(let fid), _), .sign(.some(let fid), _):
@@ -80,6 +85,12 @@ public enum StaticChecks {
     private static func evaluate(_ template: Template, _ variables: VariableStore, into found: inout [Diagnostic])
         -> [UInt8]?
     {
+        evaluated(template, variables, into: &found)?.bytes
+    }
+
+    private static func evaluated(
+        _ template: Template, _ variables: VariableStore, into found: inout [Diagnostic]
+    ) -> EvaluatedBytes? {
         for (path, _) in template.variables {
             switch path.first {
             case "card": if variables.card[path.joined(separator: ".")] == nil { return nil }
@@ -89,7 +100,7 @@ public enum StaticChecks {
         }
         var evaluator = TemplateEvaluator(store: variables, random: SeededRandomSource(seed: 0))
         do {
-            return try evaluator.hex(template).bytes
+            return try evaluator.hex(template)
         } catch {
             found.append(Diagnostic(error.message, at: error.location))
             return nil

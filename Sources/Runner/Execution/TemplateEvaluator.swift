@@ -27,6 +27,22 @@ struct EvaluatedBytes {
         if isSecret && !more.isEmpty { secret.append(bytes.count..<(bytes.count + more.count)) }
         bytes += more
     }
+
+    /// True when any byte came from a credential or the environment.
+    var hasSecret: Bool { secret.contains { !$0.isEmpty } }
+
+    /// The bytes as hex, each run of secret bytes one `********`: for expected values in failure messages.
+    var maskedHex: String {
+        var tokens: [String] = []
+        for (index, byte) in bytes.enumerated() {
+            if secret.contains(where: { $0.contains(index) }) {
+                if tokens.last != "********" { tokens.append("********") }
+            } else {
+                tokens.append(Hex.encode([byte]))
+            }
+        }
+        return tokens.joined(separator: " ")
+    }
 }
 
 /// A template's problem at run time (a variable with no value, a number that does not fit), with its place.
@@ -194,7 +210,16 @@ struct TemplateEvaluator {
                 do {
                     return (.bytes(try Hex.decode(text)), secret)
                 } catch {
-                    throw EvaluationError(message: "unhex: '\(text)' is not hex: \(error.message)", location: location)
+                    // A secret (a password, an env value) is named, never quoted.
+                    let named: String
+                    if case .path(let path, _) = arguments[0] {
+                        named = path.joined(separator: ".")
+                    } else {
+                        named = "its argument"
+                    }
+                    let shown = secret ? "the secret value of \(named)" : "'\(text)'"
+                    throw EvaluationError(
+                        message: "unhex: \(shown) is not hex\(secret ? "" : ": \(error.message)")", location: location)
                 }
             case nil: throw EvaluationError(message: "unknown function \(name)", location: location)
             }

@@ -186,3 +186,18 @@ extension ScenarioLanguage {
     /// The label reports carry wherever the command profile shows.
     public static let cardApProfile = "mynaconf MCAP-1 (assumption)"
 }
+
+extension Scenario {
+    /// True when a step speaks the free area's command profile (MCAP-1), so the reports must say it is an assumption.
+    public var usesFreeAreaProfile: Bool { Self.usesFreeAreaProfile(steps) }
+
+    private static func usesFreeAreaProfile(_ steps: [Step]) -> Bool {
+        steps.contains { step in
+            switch step.action {
+            case .mutualAuthenticate, .installAP, .deleteAP, .moveOut: true
+            case .repeatSteps(_, let inner): usesFreeAreaProfile(inner)
+            default: false
+            }
+        }
+    }
+}
