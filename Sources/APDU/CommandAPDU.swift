@@ -99,3 +99,10 @@ public struct CommandAPDU: Hashable, Sendable, CustomStringConvertible {
 extension LengthEncoding: CustomStringConvertible {
     public var description: String { self == .short ? "short" : "extended" }
 }
+
+extension CommandAPDU {
+    /// ISO/IEC 7816-3: 6x and 9x are procedure bytes (they start a status word), so no command can use them as INS.
+    public static func isValidInstruction(_ ins: UInt8) -> Bool {
+        ins & 0xF0 != 0x60 && ins & 0xF0 != 0x90
+    }
+}

@@ -73,11 +73,12 @@ struct EmulateCommand: AsyncParsableCommand {
         help: "PHASE=DURATION for the install report, e.g. download=2s; default: seed 000's averages × tolerance.")
     var installBudgets: [String] = []
 
-    @Option(name: .customLong("install-tolerance"), help: "Multiplier of seed 000's averages (default 1.5).")
+    @Option(name: .customLong("install-tolerance"), help: "Multiplier of seed 000's averages, 1 to 1000 (default 1.5).")
     var installTolerance: Double = InstallBudgets.defaultTolerance
 
     func run() async throws {
-        let budgets = try InstallTimingOptions.budgets(installBudgets, tolerance: installTolerance)
+        let budgets = try InstallTimingOptions.budgets(
+            installBudgets, tolerance: installTolerance, option: "--install-tolerance")
         let recording = installReport != nil || installJUnit != nil
         let slots = try makeSlots()
         let printer = EventPrinter()

@@ -16,6 +16,11 @@ struct InstallBudgets {
     /// Seed 000: "概ね2分～3分程度/枚"; the upper end is the whole card's budget.
     static let wholeCard = Duration.seconds(180)
     static let defaultTolerance = 1.5
+    /// A tolerance below 1 would budget under the seed's averages; above 1000 it no longer gates anything, and far
+    /// above it `Duration * Double` overflows.
+    static let toleranceRange = 1.0...1000.0
+    /// About 31 years: any longer budget gates nothing, and a much longer one overflows `Duration`.
+    static let longestBudgetSeconds = 1e9
 
     var tolerance = defaultTolerance
     /// Budgets given on the command line; they replace the seed's.
@@ -43,6 +48,10 @@ struct InstallBudgets {
         }
         guard let value = Double(number), value.isFinite, value >= 0 else {
             throw Failure.input("--install-budget \(text): '\(parts[1])' is not a duration such as 2s, 1500ms or 0.5")
+        }
+        guard value * scale <= longestBudgetSeconds else {
+            throw Failure.input(
+                "--install-budget \(text): '\(parts[1])' is longer than the longest budget, 1e9 s (about 31 years)")
         }
         return (phase, .milliseconds(Int64((value * scale * 1000).rounded())))
     }
@@ -290,6 +299,9 @@ enum InstallTranscript {
         var description: String
     }
 
+    /// 1e12 ms, about 31 years: a longer recording is a mistake, and past ~9.2e15 ms `Duration` overflows.
+    static let latestMilliseconds = 1e12
+
     static func parse(_ text: String, path: String) throws(Problem) -> [TimedExchange] {
         var exchanges: [TimedExchange] = []
         var pending: (command: [UInt8], start: Duration, line: Int)?
@@ -310,6 +322,9 @@ enum InstallTranscript {
             }
             guard let milliseconds = Double(fields[0]), milliseconds.isFinite, milliseconds >= 0 else {
                 throw fail("'\(fields[0])' is not a time in milliseconds since the start of the recording")
+            }
+            guard milliseconds <= latestMilliseconds else {
+                throw fail("time \(fields[0]) ms is past the latest a recording may reach, 1e12 ms (about 31 years)")
             }
             let instant = Duration.microseconds(Int64((milliseconds * 1000).rounded()))
             guard instant >= last else {

@@ -14,12 +14,18 @@ struct TimingsCommand: ParsableCommand {
             command specification is not public. A transcript is text: 'MILLISECONDS > HEX' for a command sent, \
             'MILLISECONDS < HEX' for its answer, '#' comments (docs/install-timings.md). Budgets: region creation \
             60 s and download 35 s (seed 000, J-LIS averages) × --tolerance; --install-budget overrides one phase. \
-            Exit 0 within budget, 1 over budget or no complete install, 2 bad input.
+            The phases are found by the manager AID and INS bytes of --card's free_area (default: the default \
+            profile's, MCAP-1's own). Exit 0 within budget, 1 over budget or no complete install, 2 bad input.
             """
     )
 
     @Argument(help: "The transcript file.")
     var transcript: String
+
+    @Option(
+        name: .long,
+        help: "Card profile (a name from Vectors/cards or a path) with the manager AID and INS bytes the card used.")
+    var card = "default"
 
     @Option(name: .long, help: "Write the report as JSON here.")
     var json: String?
@@ -30,11 +36,13 @@ struct TimingsCommand: ParsableCommand {
     @Option(name: .customLong("install-budget"), help: "PHASE=DURATION, e.g. download=2s or region_creation=1500ms.")
     var budgets: [String] = []
 
-    @Option(name: .long, help: "Multiplier of the seed's averages (default 1.5).")
+    @Option(name: .long, help: "Multiplier of the seed's averages, 1 to 1000 (default 1.5).")
     var tolerance: Double = InstallBudgets.defaultTolerance
 
     func run() throws {
         let budgets = try InstallTimingOptions.budgets(self.budgets, tolerance: tolerance)
+        let profile: CardProfile
+        do { profile = try CardProfileLocator.load(card) } catch { throw Failure.input("\(error)") }
         guard let data = FileManager.default.contents(atPath: transcript) else {
             throw Failure.input("\(transcript): cannot read the file")
         }
@@ -42,7 +50,7 @@ struct TimingsCommand: ParsableCommand {
         do {
             exchanges = try InstallTranscript.parse(String(decoding: data, as: UTF8.self), path: transcript)
         } catch { throw Failure.input(error.description) }
-        var monitor = InstallPhaseMonitor()
+        var monitor = InstallPhaseMonitor(setting: profile.freeArea ?? FreeAreaSetting())
         for exchange in exchanges { monitor.record(exchange) }
         let report = InstallTimingReport(
             source: transcript, installs: monitor.installs, allPhases: monitor.phases, budgets: budgets)
@@ -53,9 +61,10 @@ struct TimingsCommand: ParsableCommand {
 }
 
 enum InstallTimingOptions {
-    static func budgets(_ given: [String], tolerance: Double) throws -> InstallBudgets {
-        guard tolerance.isFinite, tolerance > 0 else {
-            throw Failure.input("--tolerance \(tolerance): a multiplier above 0, e.g. 1.5")
+    /// Validated when the command starts, so `emulate` refuses a bad value before it serves a card.
+    static func budgets(_ given: [String], tolerance: Double, option: String = "--tolerance") throws -> InstallBudgets {
+        guard InstallBudgets.toleranceRange.contains(tolerance) else {
+            throw Failure.input("\(option) \(tolerance): a multiplier of the seed's averages from 1 to 1000, e.g. 1.5")
         }
         var budgets = InstallBudgets(tolerance: tolerance)
         for text in given {

@@ -87,6 +87,8 @@ struct FreeAreaProfileTests {
         arguments: [
             ("created: [local, extended]", "created: [local, middle]", "'middle' is not one of: local, extended"),
             ("user_id: L7Q2M9X4C1B8Z", "user_id: L7Q2M9X4C1B8", "a user ID is 13 characters"),
+            // 13 digits: the first character must be a letter, so a user ID is never a My Number.
+            ("user_id: L7Q2M9X4C1B8Z", "user_id: \"1234567890123\"", "the first a letter"),
             ("package: point-card", "package: pointcard", "no package 'pointcard'"),
             ("free_area:\n", "free_area:\n  suite: aes256\n", "'aes256' is not one of: 3des, aes128"),
             ("free_area:\n", "free_area:\n  manager_aid: F0 4D\n", "an AID is 5 to 16 bytes"),

@@ -48,6 +48,26 @@ struct EmulateCommandTests {
         #expect(!result.stdout.contains("ready"))
     }
 
+    @Test("A tolerance out of range is refused at startup, before a session: exit 2, not a trap at the report")
+    func installToleranceOutOfRange() throws {
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("install-\(UUID()).json").path
+        defer { try? FileManager.default.removeItem(atPath: report) }
+        for tolerance in ["1e300", "0.5"] {
+            let result = try run([
+                "emulate", "--port", String(try freePort()), "--give-up-after", "0.3", "--install-report", report,
+                "--install-tolerance", tolerance,
+            ])
+            #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+            let words = "--install-tolerance \(Double(tolerance)!): a multiplier"
+            #expect(result.stderr.contains(words), "\(result.stderr)")
+            #expect(!result.stderr.contains("nothing listens there"))
+            #expect(!FileManager.default.fileExists(atPath: report))
+        }
+        let budget = try run(["emulate", "--port", "9", "--install-budget", "download=1e30s"])
+        #expect(budget.status == 2, "\(budget.stdout)\(budget.stderr)")
+        #expect(budget.stderr.contains("longer than the longest budget"), "\(budget.stderr)")
+    }
+
     /// A TCP port nothing listens on (the system picks it, then it is released).
     func freePort() throws -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

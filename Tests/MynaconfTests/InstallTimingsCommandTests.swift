@@ -45,4 +45,34 @@ struct InstallTimingsCommandTests {
         let budget = try run(["timings", sample, "--install-budget", "downlaod=2s"])
         #expect(budget.status == 2 && budget.stderr.contains("a phase one of"))
     }
+
+    @Test("Numbers past Duration's range are input errors with exit 2, never a trap")
+    func hugeNumbers() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("huge-\(UUID()).txt").path
+        try "# huge\n  1e17 > 00 A4 04 0C 01 00\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let transcript = try run(["timings", path])
+        #expect(transcript.status == 2, "\(transcript.stderr)")
+        let words = "\(path):2:3: error: time 1e17 ms is past the latest"
+        #expect(transcript.stderr.contains(words), "\(transcript.stderr)")
+        let budget = try run(["timings", sample, "--install-budget", "download=1e30s"])
+        #expect(budget.status == 2, "\(budget.stderr)")
+        #expect(budget.stderr.contains("--install-budget download=1e30s: '1e30s' is longer than the longest budget"))
+        let milliseconds = try run(["timings", sample, "--install-budget", "download=1e13ms"])
+        #expect(milliseconds.status == 2 && milliseconds.stderr.contains("longer than the longest budget"))
+        for tolerance in ["1e300", "0.5", "nan"] {
+            let result = try run(["timings", sample, "--tolerance", tolerance])
+            #expect(result.status == 2, "\(tolerance): \(result.stderr)")
+            #expect(result.stderr.contains("from 1 to 1000"), "\(result.stderr)")
+        }
+    }
+
+    @Test("--card names the profile whose manager AID and INS bytes the transcript used; an unknown one is exit 2")
+    func cardProfile() throws {
+        let same = try run(["timings", sample, "--card", "default"])
+        #expect(same.status == 0 && same.stdout.contains("2 complete installs"), "\(same.stdout)\(same.stderr)")
+        let unknown = try run(["timings", sample, "--card", "no-such-card"])
+        #expect(unknown.status == 2, "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("no card profile named 'no-such-card'"), "\(unknown.stderr)")
+    }
 }

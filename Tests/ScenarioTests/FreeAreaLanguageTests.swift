@@ -87,6 +87,27 @@ struct FreeAreaLanguageTests {
         #expect(messages.contains { $0.contains("unknown variable 'card.free_area.packages.x.pin'") })
     }
 
+    @Test("commands: INS overrides follow the profile's rule: no procedure bytes, no INS twice, file:line:column")
+    func commandOverrides() {
+        let (_, problems) = parse(
+            """
+            id: S
+            title: t
+            steps:
+              - install_ap: { region: local, key: 00112233445566778899AABBCCDDEEFF, package: 70 00, commands: { load: 6A } }
+              - delete_ap: { region: local, key: 00112233445566778899AABBCCDDEEFF, aid: F0 01 02 03 04, commands: { delete: 9F } }
+              - move_out: { key: 00112233445566778899AABBCCDDEEFF, commands: { load: E0 } }
+              - install_ap: { region: local, key: 00112233445566778899AABBCCDDEEFF, package: 70 00, commands: { activate: A4 } }
+            """)
+        let messages = problems.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0): \($0.message)" }
+        #expect(messages.contains { $0.hasPrefix("4:107:") && $0.contains("INS 6A is invalid (6x and 9x") }, "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("5:113:") && $0.contains("INS 9F is invalid") }, "\(messages)")
+        #expect(
+            messages.contains { $0.hasPrefix("6:74:") && $0.contains("load and create_region would both be INS E0") },
+            "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("7:111:") && $0.contains("SELECT in the manager") }, "\(messages)")
+    }
+
     @Test("Free-area keys, passwords and packages are secret; AIDs and the suite are not")
     func secrets() {
         #expect(ScenarioLanguage.isSecretCardVariable("card.free_area.local.key"))

@@ -25,14 +25,18 @@ extension InteropTests {
             return path
         }
 
-        /// The default card's extended-region key and a package, as an installer's operator would be given them.
+        /// A package, as an installer's operator would be given it; the key goes in `installer`'s environment.
         func installerArguments(_ package: String) throws -> [String] {
             let variables = try #require(try defaultProfile().freeArea?.cardVariables)
             return [
                 "--reader", reader1, "--region", "extended",
-                "--key", try #require(variables["card.free_area.extended.key"]),
                 "--package", try #require(variables["card.free_area.packages.\(package)"]),
             ]
+        }
+
+        /// The default card's extended-region key, as 32 hex digits.
+        func extendedKey() throws -> String {
+            try #require(try defaultProfile().freeArea?.cardVariables["card.free_area.extended.key"])
         }
 
         /// Runs `body` with an emulator of its own on slot 1 (started with `arguments`), then stops it and returns its
@@ -68,10 +72,37 @@ extension InteropTests {
             return (status, standardError)
         }
 
+        /// The key goes through MYNACONF_REGION_KEY: never on a command line, where `ps` shows it.
         func installer(_ arguments: [String]) async throws -> ToolResult {
             try await runTool(
                 "/usr/bin/python3", ["\(repositoryRoot)/scripts/card-ap-installer"] + arguments,
-                environment: fixture.environment, timeout: .seconds(120))
+                environment: fixture.environment.merging(["MYNACONF_REGION_KEY": try extendedKey()]) { $1 },
+                timeout: .seconds(120))
+        }
+
+        @Test("The installer takes the key from --key-file too, and refuses --key on the command line")
+        func keySources() async throws {
+            let directory = try scratch()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let keyFile = "\(directory)/region.key"
+            try (try extendedKey() + "\n").write(toFile: keyFile, atomically: true, encoding: .utf8)
+            let arguments = try installerArguments("evacuee-record")
+            let script = "\(repositoryRoot)/scripts/card-ap-installer"
+            let (status, standardError) = try await withOwnEmulator([]) {
+                let result = try await runTool(
+                    "/usr/bin/python3", [script] + arguments + ["--key-file", keyFile],
+                    environment: fixture.environment, timeout: .seconds(120))
+                #expect(result.status == 0, "\(result)")
+                #expect(result.stdout.hasPrefix("installed F04D594E414401"), "\(result)")
+            }
+            #expect(status == 0, "\(standardError)")
+            let key = try extendedKey()
+            let onCommandLine = try await runTool(
+                "/usr/bin/python3", [script] + arguments + ["--key", key], environment: fixture.environment)
+            #expect(onCommandLine.status == 2 && onCommandLine.stderr.contains("MYNACONF_REGION_KEY"))
+            #expect(!onCommandLine.stderr.contains(key))
+            let none = try await runTool("/usr/bin/python3", [script] + arguments, environment: fixture.environment)
+            #expect(none.status == 2 && none.stderr.contains("no region key"), "\(none)")
         }
 
         @Test("An outside installer's three installs: every phase in the report with n, p50, p95, max, within budget")

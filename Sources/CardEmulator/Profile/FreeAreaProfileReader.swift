@@ -97,8 +97,8 @@ struct FreeAreaProfileReader {
             let region = FreeAreaRegion(rawValue: try regionNode.choice(FreeAreaRegion.allCases.map(\.rawValue)))!
             let idNode = try fields.required("user_id")
             let id = Array(try idNode.string().utf8)
-            guard id.count == UserID.length, id.allSatisfy({ UserID.alphabet.contains($0) }) else {
-                throw idNode.error("a user ID is 13 characters of 0-9 and A-Z")
+            guard UserID.isWellFormed(id) else {
+                throw idNode.error("a user ID is 13 characters of 0-9 and A-Z, the first a letter (never a My Number)")
             }
             guard !ids.contains(id) else {
                 throw idNode.error("user ID \(String(decoding: id, as: UTF8.self)) is used twice")
@@ -205,8 +205,7 @@ struct FreeAreaProfileReader {
     private func instruction(_ node: YAMLNode) throws(Diagnostic) -> UInt8 {
         let value = try hex(node)
         guard value.count == 1 else { throw node.error("an INS is one byte of hex, e.g. E0") }
-        // ISO/IEC 7816-3: 6x and 9x are procedure bytes and cannot be an INS.
-        guard value[0] & 0xF0 != 0x60, value[0] & 0xF0 != 0x90 else {
+        guard CommandAPDU.isValidInstruction(value[0]) else {
             throw node.error("INS \(Hex.encode(value)) is invalid (6x and 9x are procedure bytes, ISO/IEC 7816-3)")
         }
         guard ![0x84, 0x82, 0xA4].contains(value[0]) else {

@@ -526,7 +526,23 @@ public struct ScenarioParser {
                     guard text.count == 2, let byte = UInt8(text, radix: 16) else {
                         throw node.error("'\(text)' is not an INS: one byte in hex, e.g. E8")
                     }
+                    guard CommandAPDU.isValidInstruction(byte) else {
+                        throw node.error("INS \(text) is invalid (6x and 9x are procedure bytes, ISO/IEC 7816-3)")
+                    }
+                    // The same rule as a card profile's free_area.commands (docs/card-ap-profile.md).
+                    guard ![0x84, 0x82, 0xA4].contains(byte) else {
+                        throw node.error("INS \(text) is GET CHALLENGE, MUTUAL AUTHENTICATE or SELECT in the manager")
+                    }
                     commands[name] = byte
+                }
+                var seen: [UInt8: String] = [:]
+                for name in FreeAreaCommands.names {
+                    let ins = commands[name]
+                    if let other = seen[ins] {
+                        throw (given[name] ?? given[other] ?? commandsNode).error(
+                            "\(name) and \(other) would both be INS \(Hex.encode([ins])); each command needs its own")
+                    }
+                    seen[ins] = name
                 }
             }
         }
