@@ -93,6 +93,10 @@ public enum HTMLReport {
         ]
         if target.isRealCard { rows.append(("Real card", "yes")) }
         if let profile = target.cardApProfile { rows.append(("Free-area command profile", e(profile))) }
+        if let expected = target.expectedFailures {
+            rows.append(
+                ("Faulty card", e(FaultyCardVerdict(profile: target.cardProfile, expected: expected, run: run).line)))
+        }
         if let reason = run.stopReason { rows.append(("Stopped because", e(reason))) }
         var lines = ["<section id=\"evidence\">", "<h2>Evidence</h2>", "<table class=\"evidence\">"]
         for (name, value) in rows {

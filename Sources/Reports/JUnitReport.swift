@@ -75,6 +75,15 @@ public enum JUnitReport {
         // Added after the fixed names, and only when there is a reason to give, so earlier reports still compare.
         if let note = target.readerFirmwareNote { properties.append(("reader.firmware.note", note)) }
         if let profile = target.cardApProfile { properties.append(("card-ap.profile", profile)) }
+        // A deliberately faulty card: what it must fail, and whether the suite caught exactly that.
+        if let expected = target.expectedFailures {
+            let verdict = FaultyCardVerdict(profile: target.cardProfile, expected: expected, run: run)
+            properties += [
+                ("card.expected-failures", expected.joined(separator: ", ")),
+                ("card.faulty-verdict", verdict.caughtAsDeclared ? "caught as declared" : "not as declared"),
+                ("card.faulty-verdict.detail", verdict.line),
+            ]
+        }
         properties += [
             ("card.atr", target.atr),
             ("card.profile", target.cardProfile),
