@@ -215,7 +215,7 @@ struct RunCommandTests {
     func suitePasses() throws {
         let result = try run(["run", "Scenarios/jpki"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.split(separator: "\n").last?.hasPrefix("18 passed, 0 failed") == true, "\(result.stdout)")
+        #expect(result.stdout.split(separator: "\n").last?.hasPrefix("19 passed, 0 failed") == true, "\(result.stdout)")
     }
 
     @Test("On a card with a blocked PIN the suite fails: exit 1")
