@@ -95,7 +95,12 @@ public struct EmulatedCard: Sendable {
         case (false, 0xCA): return getData(command)
         case (true, 0x2A): return computeDigitalSignature(command)
         case (true, 0x32): return changeKey(command)
-        default: return ResponseAPDU(statusWord: .instructionNotSupported)
+        default:
+            // Not interchangeable: OpenSC's iso7816.c maps 6D 00 to "INS not supported", 6A 81 to "not supported".
+            if faults.contains(.unknownInstructionAnswers6A81) {
+                return ResponseAPDU(statusWord: StatusWord(0x6A, 0x81))
+            }
+            return ResponseAPDU(statusWord: .instructionNotSupported)
         }
     }
 

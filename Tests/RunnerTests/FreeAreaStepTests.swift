@@ -8,13 +8,14 @@ import Transport
 
 @testable import Runner
 
-/// Runs a scenario on the default card with the free area's card variables (the MCAP-1 profile, an assumption).
-private func runFreeArea(_ steps: String) async throws -> ScenarioResult {
+/// Runs a scenario on the default card (or another of `Vectors/cards/`) with the free area's card variables (the
+/// MCAP-1 profile, an assumption).
+private func runFreeArea(_ steps: String, card: String = "default") async throws -> ScenarioResult {
     let parser = ScenarioParser()
     let text = "id: FA\ntitle: free area\nsteps:\n" + steps
     let scenario = try #require(parser.parse(file: "Scenarios/test/t.yaml", text: text), "\(parser.diagnostics)")
     #expect(parser.diagnostics.isEmpty, "\(parser.diagnostics)")
-    let profile = try defaultProfile()
+    let profile = try CardProfile.load(path: "\(repositoryRoot)/Vectors/cards/\(card).yaml")
     var store = variables(profile)
     store.card.merge(profile.freeArea?.cardVariables ?? [:]) { current, _ in current }
     var execution = ScenarioExecution(
@@ -99,6 +100,40 @@ struct FreeAreaStepTests {
         let replayed = result.transcript.suffix(2).map(\.command)
         #expect(replayed[0] == replayed[1], "a replay sends the same bytes")
         #expect(result.transcript.last?.plainCommand == "00 B0 00 00 05 (replayed)")
+    }
+
+    @Test(
+        "session_keys: fresh catches a card that reuses its session keys, in both suites (with aes128 the ciphertext still differs)",
+        arguments: ["aes128", "3des"])
+    func reusedSessionKeys(suite: String) async throws {
+        let package = suite == "aes128" ? "evacuee-record" : "staff-id"
+        let authenticate =
+            [
+                "  - select: \"${card.free_area.packages.\(package).aid}\"",
+                "  - mutual_authenticate: { key: \"${card.free_area.packages.\(package).key}\", suite: \(suite) }",
+                "    expect: { session_keys: fresh }",
+            ].joined(separator: "\n") + "\n"
+        let steps =
+            installTypeD.replacingOccurrences(of: "evacuee-record", with: package)
+            .replacingOccurrences(of: "suite: aes128", with: "suite: \(suite)") + authenticate + authenticate
+        let conforming = try await runFreeArea(steps)
+        #expect(conforming.outcome == .passed, "\(conforming.outcome)")
+
+        let faulty = try await runFreeArea(steps, card: "faulty/reused-session-key")
+        guard case .failed(let failure) = faulty.outcome else {
+            Issue.record("a card with reused session keys passed: \(faulty.outcome)")
+            return
+        }
+        // The first repeat is caught, at the second authentication, and names where the keys were first seen.
+        #expect(failure.location == "Scenarios/test/t.yaml:12:5", "\(failure)")
+        #expect(
+            failure.message.contains("the same session keys as in the session opened at Scenarios/test/t.yaml:10:5"))
+        #expect(failure.actual == "the session keys of Scenarios/test/t.yaml:10:5")
+        // Without the expectation the same card goes unnoticed: the check is what catches it.
+        let unchecked = try await runFreeArea(
+            steps.replacingOccurrences(of: "expect: { session_keys: fresh }", with: "expect: { sw: \"9000\" }"),
+            card: "faulty/reused-session-key")
+        #expect(unchecked.outcome == .passed, "\(unchecked.outcome)")
     }
 
     @Test("secure: true with no session is an error that says how to open one")

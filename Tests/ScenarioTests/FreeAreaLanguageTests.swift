@@ -87,6 +87,36 @@ struct FreeAreaLanguageTests {
         #expect(messages.contains { $0.contains("unknown variable 'card.free_area.packages.x.pin'") })
     }
 
+    @Test("session_keys: fresh belongs on mutual_authenticate; anywhere else, or another value, is an error")
+    func sessionKeysFresh() throws {
+        let (scenario, accepted) = parse(
+            """
+            id: S
+            title: t
+            steps:
+              - mutual_authenticate: { key: 000102030405060708090A0B0C0D0E0F, suite: aes128 }
+                expect: { session_keys: fresh }
+            """)
+        #expect(accepted.isEmpty, "\(accepted)")
+        #expect(try #require(scenario).steps[0].expect.sessionKeysFresh)
+        let (_, problems) = parse(
+            """
+            id: S
+            title: t
+            steps:
+              - apdu: 00 B0 00 00 00
+                expect: { session_keys: fresh }
+              - mutual_authenticate: { key: 000102030405060708090A0B0C0D0E0F, suite: aes128 }
+                expect: { session_keys: reused }
+            """)
+        let messages = problems.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0): \($0.message)" }
+        #expect(
+            messages.contains { $0.hasPrefix("5:15:") && $0.contains("session_keys applies to mutual_authenticate") },
+            "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("7:29:") && $0.contains("'reused' is not one of: fresh") })
+        #expect(messages.count == 2, "\(messages)")
+    }
+
     @Test("commands: INS overrides follow the profile's rule: no procedure bytes, no INS twice, file:line:column")
     func commandOverrides() {
         let (_, problems) = parse(

@@ -159,6 +159,7 @@ public enum CardFault: String, Sendable, CaseIterable {
     case signingKeyIsAuthKey = "signing_key_is_auth_key"
     case readableAuthKey = "readable_auth_key"
     case readBinaryOverrun = "read_binary_overrun"
+    case unknownInstructionAnswers6A81 = "unknown_instruction_answers_6a81"
     // The free area's faults (docs/card-ap-profile.md).
     case typeDPlainReads = "type_d_plain_reads"
     case reusedSessionKey = "reused_session_key"
@@ -196,6 +197,7 @@ public enum CardFault: String, Sendable, CaseIterable {
         case .signingKeyIsAuthKey: "the signing key object 001A holds the auth key"
         case .readableAuthKey: "READ BINARY on the auth key EF 0017 returns the private key"
         case .readBinaryOverrun: "the JPKI AP's READ BINARY answers Le bytes, 00 past the end, not min(Le, remaining)"
+        case .unknownInstructionAnswers6A81: "an INS the card does not know answers 6A 81, not 6D 00"
         case .typeDPlainReads: "a free-area Type D AP answers a plain READ BINARY with its content"
         case .reusedSessionKey: "a free-area Type D AP derives the same session keys at every authentication"
         case .userIDIsMyNumber: "the free area writes the holder's My Number and 0 as the user ID"

@@ -29,6 +29,8 @@ public struct ScenarioExecution {
     var secureSession: SecureMessagingHostSession?
     var protectionMode = ProtectionMode.all
     var lastProtectedCommand: [UInt8]?
+    /// The session keys of every authentication so far and the step that opened each, for `session_keys: fresh`.
+    var sessionKeysSeen: [SecureMessagingKeys: String] = [:]
     /// Round trips of the protected READs of the step being performed, timed as one entry per step.
     var protectedReadSamples: [Duration] = []
     /// Says which exchange of a multi-command step (`install_ap`) gave the response a failure shows.

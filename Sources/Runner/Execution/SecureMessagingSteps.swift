@@ -243,7 +243,28 @@ extension ScenarioExecution {
                     expected: "E.IC ‖ M.IC under the same key", actual: Hex.encode(answer.data, separator: " ")),
                 isError: false)
         }
+        try checkFreshSessionKeys(step)
         return (answer, first + second)
+    }
+
+    /// Remembers the new session's keys and, with `session_keys: fresh`, fails when an earlier session had them:
+    /// both sides put fresh key material (K.IFD, K.IC) into the seed, so keys seen before mean the card's part
+    /// depends on the host's, and one recorded session decrypts every later one. With `aes128` the IV hides this
+    /// from a ciphertext comparison. The keys stay in memory; a report names only the step that saw them first.
+    mutating func checkFreshSessionKeys(_ step: Step) throws(StepFailure) {
+        guard let keys = secureSession?.keys else { return }
+        if step.expect.sessionKeysFresh, let earlier = sessionKeysSeen[keys] {
+            endSession()
+            throw StepFailure(
+                failure: failure(
+                    "MUTUAL AUTHENTICATE: the card derived the same session keys as in the session opened at "
+                        + "\(earlier); its key material K.IC is not fresh, so one recorded session decrypts every "
+                        + "later one",
+                    step, expected: "session keys not seen before in this scenario",
+                    actual: "the session keys of \(earlier)"),
+                isError: false)
+        }
+        if sessionKeysSeen[keys] == nil { sessionKeysSeen[keys] = place(step) }
     }
 
     /// `capture_cryptogram` and `cryptogram_differs_from`: the ciphertext of the step's last protected response.

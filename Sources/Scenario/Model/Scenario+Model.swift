@@ -166,6 +166,9 @@ public struct Expectation: Sendable {
     /// The cryptogram of the step's last protected response must differ from this capture (`capture_cryptogram`
     /// of an earlier session): fresh session keys give a new ciphertext for the same data.
     public var cryptogramDiffersFrom: Template?
+    /// On `mutual_authenticate` (`session_keys: fresh`): the session keys the host derives must differ from those
+    /// of every session opened earlier in the scenario. With `aes128` a reused key does not show in the ciphertext.
+    public var sessionKeysFresh = false
     /// The data must not be exactly these bytes (`data_not`): e.g. a second AP's user ID is not the first's.
     public var dataNot: Template?
 

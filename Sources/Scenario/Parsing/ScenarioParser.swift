@@ -185,6 +185,15 @@ public struct ScenarioParser {
                         ))
                 }
             }
+            if key != "mutual_authenticate",
+                let keysNode = expectNode.keyNodes.first(where: {
+                    (try? $0.string()) == "session_keys"
+                })
+            {
+                sink.diagnostics.append(
+                    keysNode.error(
+                        "session_keys applies to mutual_authenticate, which opens a session; \(key) does not"))
+            }
         }
         if ["repeat", "wait"].contains(key), let captureNode = map["capture"] {
             sink.diagnostics.append(captureNode.error("\(key) has no response to capture"))
@@ -621,7 +630,7 @@ public struct ScenarioParser {
 
     static let expectKeys = [
         "sw", "data", "data_prefix", "data_regex", "length", "tlv", "certificate", "signature", "max_ms", "p95_ms",
-        "cryptogram_differs_from", "data_not",
+        "cryptogram_differs_from", "data_not", "session_keys",
     ]
 
     private func parseExpectation(
@@ -702,6 +711,12 @@ public struct ScenarioParser {
         if let other = map["data_not"] { expect.dataNot = template(other, scope: scope, hex: true) }
         if let other = map["cryptogram_differs_from"] {
             expect.cryptogramDiffersFrom = template(other, scope: scope, hex: true)
+        }
+        if let keys = map["session_keys"] {
+            record { () throws(Diagnostic) in
+                _ = try keys.choice(["fresh"])
+                expect.sessionKeysFresh = true
+            }
         }
         return expect
     }
