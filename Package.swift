@@ -62,6 +62,9 @@ let package = Package(
         // `make bench`: the virtual reader's round trip (a PC/SC client and a minimal vpcd card of our own).
         .executableTarget(name: "VirtualReaderBenchmark", dependencies: ["CPCSCLite"]),
 
+        // Running programs from tests (the built mynaconf, Debian's tools): one runner, no stalls, time limits.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
         .testTarget(name: "APDUTests", dependencies: ["APDU"]),
         .testTarget(
             name: "CardCryptoTests",
@@ -76,26 +79,29 @@ let package = Package(
         .testTarget(
             name: "CardEmulatorTests",
             dependencies: [
-                "CardEmulator", "APDU", "CardCrypto",
+                "CardEmulator", "APDU", "CardCrypto", "TestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             exclude: ["Golden"]
         ),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "CardEmulator", "APDU"]),
-        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "YAMLSource", "APDU"], exclude: ["Broken"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "Transport", "CardEmulator", "CardCrypto", "APDU"]),
-        .testTarget(name: "MynaconfTests", dependencies: ["mynaconf"], exclude: ["Fixtures", "Golden"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Runner"], exclude: ["Golden"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "CardEmulator", "APDU", "TestSupport"]),
+        .testTarget(
+            name: "ScenarioTests", dependencies: ["Scenario", "YAMLSource", "APDU", "TestSupport"], exclude: ["Broken"]),
+        .testTarget(
+            name: "RunnerTests",
+            dependencies: ["Runner", "Scenario", "Transport", "CardEmulator", "CardCrypto", "APDU", "TestSupport"]),
+        .testTarget(name: "MynaconfTests", dependencies: ["mynaconf", "TestSupport"], exclude: ["Fixtures", "Golden"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Runner", "TestSupport"], exclude: ["Golden"]),
         .testTarget(
             name: "CryptoVectorsTests",
-            dependencies: ["CryptoVectors", "CardCrypto", "CardEmulator", "Transport", "APDU", "YAMLSource"]
+            dependencies: ["CryptoVectors", "CardCrypto", "CardEmulator", "Transport", "APDU", "YAMLSource", "TestSupport"]
         ),
         // Through the real pcscd and vpcd, with clients no one here wrote (OpenSC, pcsc-tools, pyscard, openssl).
         .testTarget(
             name: "VirtualReaderTests",
-            dependencies: ["Transport", "CardEmulator", "CardCrypto", "APDU", "Runner", "mynaconf"],
+            dependencies: ["Transport", "CardEmulator", "CardCrypto", "APDU", "Runner", "mynaconf", "TestSupport"],
             exclude: ["Scripts"]
         ),
     ]

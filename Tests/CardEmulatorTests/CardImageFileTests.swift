@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CardEmulator
@@ -11,18 +12,9 @@ struct CardImageFileTests {
 
     @discardableResult
     func tool(_ path: String, _ arguments: [String]) throws -> String {
-        #expect(FileManager.default.isExecutableFile(atPath: path), "\(path) is missing: scripts/install-deps")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(path) \(arguments)")
-        return text
+        let result = try runTool(path, arguments)
+        #expect(result.status == 0, "\(result)")
+        return result.stdout
     }
 
     @Test("OpenJPEG decodes each face photo: 120×150, one 8-bit grey component", arguments: ["default", "second"])

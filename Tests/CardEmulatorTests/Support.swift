@@ -1,13 +1,10 @@
 import APDU
 import CardCrypto
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CardEmulator
-
-/// The repository's root, found from this file, so tests read the committed profiles and keys.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
 
 func profilePath(_ name: String) -> String { "\(repositoryRoot)/Vectors/cards/\(name).yaml" }
 

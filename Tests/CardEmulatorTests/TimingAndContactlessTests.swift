@@ -1,5 +1,6 @@
 import APDU
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CardEmulator

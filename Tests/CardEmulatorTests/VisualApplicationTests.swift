@@ -1,6 +1,7 @@
 import APDU
 import CardCrypto
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CardEmulator

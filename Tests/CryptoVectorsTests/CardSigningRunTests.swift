@@ -1,6 +1,7 @@
 import APDU
 import CardCrypto
 import CardEmulator
+import TestSupport
 import Testing
 import Transport
 

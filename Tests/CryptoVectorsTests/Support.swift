@@ -1,12 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 import YAMLSource
 
 @testable import CryptoVectors
-
-/// The repository's root, found from this file, so tests read the committed vector files.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
 
 let cryptoVectors = "\(repositoryRoot)/Vectors/crypto"
 

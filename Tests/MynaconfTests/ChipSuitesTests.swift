@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The chip's suites (text, visual, juki, common APs, card states) as `make run` runs them: all pass on their own
@@ -11,34 +12,25 @@ struct ChipSuitesTests {
     func outcomes(_ arguments: [String], ocsp: Bool = false) throws -> (status: Int32, outcomes: [String: String]) {
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("mynaconf-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: report) }
-        let process = Process()
-        let command = [mynaconfBinary().path, "run"] + arguments + ["--json", report.path]
-        if ocsp {
-            process.executableURL = URL(fileURLWithPath: "\(repositoryRoot)/scripts/ocsp-responder")
-            process.arguments = ["--"] + command
-        } else {
-            process.executableURL = URL(fileURLWithPath: command[0])
-            process.arguments = Array(command.dropFirst())
-        }
-        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let command = [mynaconfBinary(), "run"] + arguments + ["--json", report.path]
+        let result =
+            ocsp
+            ? try runTool("\(repositoryRoot)/scripts/ocsp-responder", ["--"] + command)
+            : try runTool(command[0], Array(command.dropFirst()))
         guard let data = FileManager.default.contents(atPath: report.path),
             let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
             let scenarios = json["scenarios"] as? [[String: Any]]
         else {
-            Issue.record("no JSON report (exit \(process.terminationStatus)): \(stderr)")
-            return (process.terminationStatus, [:])
+            Issue.record("no JSON report: \(result)")
+            return (result.status, [:])
         }
-        var result: [String: String] = [:]
+        var outcomes: [String: String] = [:]
         for scenario in scenarios {
-            if let id = scenario["id"] as? String, let outcome = scenario["outcome"] as? String { result[id] = outcome }
+            if let id = scenario["id"] as? String, let outcome = scenario["outcome"] as? String {
+                outcomes[id] = outcome
+            }
         }
-        return (process.terminationStatus, result)
+        return (result.status, outcomes)
     }
 
     @Test("make run's command: every suite passes on its own profiles, the OCSP scenarios included")
@@ -81,28 +73,18 @@ struct ChipSuitesTests {
     ) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("mynaconf-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = mynaconfBinary()
-        process.arguments = ["run"] + arguments + ["--json", file.path]
-        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-        var environment = ProcessInfo.processInfo.environment
-        environment["MYNACONF_OCSP_URL"] = nil
-        process.environment = environment
-        // One pipe for both streams, drained before the wait: a problem on stderr shows in a failure's message.
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let result = try runTool(
+            mynaconfBinary(), ["run"] + arguments + ["--json", file.path], unsetting: ["MYNACONF_OCSP_URL"])
+        // Both streams, so a problem on stderr shows in a failure's message.
+        let stdout = result.stdout + result.stderr
         guard let data = FileManager.default.contents(atPath: file.path),
             let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
             let scenarios = json["scenarios"] as? [[String: Any]]
         else {
-            Issue.record("no JSON report (exit \(process.terminationStatus)): \(stdout)")
-            return (process.terminationStatus, [], stdout, [:])
+            Issue.record("no JSON report: \(result)")
+            return (result.status, [], stdout, [:])
         }
-        return (process.terminationStatus, scenarios, stdout, json["target"] as? [String: Any] ?? [:])
+        return (result.status, scenarios, stdout, json["target"] as? [String: Any] ?? [:])
     }
 
     @Test(

@@ -1,51 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
-/// The built `mynaconf` binary, run as a user or a pipeline runs it: output and exit codes.
-struct Invocation {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
-
-/// The binary sits beside the test bundle in the build folder (`.build/debug/`).
-func mynaconfBinary() -> URL {
-    let testBundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    var directory = testBundle.deletingLastPathComponent()
-    if directory.lastPathComponent == "MacOS" || directory.pathExtension == "xctest" {
-        directory = directory.deletingLastPathComponent()
-    }
-    for candidate in [directory, directory.deletingLastPathComponent()] {
-        let binary = candidate.appendingPathComponent("mynaconf")
-        if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
-    }
-    return URL(fileURLWithPath: "\(repositoryRoot)/.build/debug/mynaconf")
-}
-
+/// The built `mynaconf`, run from the repository's root as a user or a pipeline runs it: output and exit codes.
 func run(_ arguments: [String], environment: [String: String] = [:], directory: String = repositoryRoot) throws
-    -> Invocation
+    -> ProgramRun
 {
-    let process = Process()
-    process.executableURL = mynaconfBinary()
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read before waiting so a full pipe cannot stall the child.
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Invocation(
-        status: process.terminationStatus,
-        stdout: String(decoding: stdout, as: UTF8.self),
-        stderr: String(decoding: stderr, as: UTF8.self))
+    try runTool(mynaconfBinary(), arguments, environment: environment, directory: directory)
 }
 
 @Suite("mynaconf command line", .serialized)
@@ -273,21 +234,9 @@ struct RunCommandTests {
 
 /// A tool's standard output; a failing tool fails the test with what it said.
 func tool(_ path: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw CocoaError(
-            .executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(path) exited \(process.terminationStatus)"])
-    }
-    return String(decoding: data, as: UTF8.self)
+    let result = try runTool(path, arguments)
+    guard result.status == 0 else { throw ProgramProblem(result.description) }
+    return result.stdout
 }
 
 @Suite("Reports from the command line", .serialized)
@@ -373,7 +322,7 @@ struct ReportCommandLineTests {
             .path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let process = Process()
-        process.executableURL = mynaconfBinary()
+        process.executableURL = URL(fileURLWithPath: mynaconfBinary())
         process.arguments = [
             "run", "Scenarios", "--repeat", "10000", "--junit", "\(directory)/junit.xml", "--json",
             "\(directory)/results.json",
@@ -409,7 +358,7 @@ struct RealCardRuleTests {
     static let credentials = ["MYNA_AUTH_PIN": "1234", "MYNA_SIGN_PASSWORD": "ABC123"]
 
     /// The process's own MYNA_* variables are cleared so a developer's shell cannot change the outcome.
-    func runReal(_ arguments: [String], environment: [String: String] = [:]) throws -> Invocation {
+    func runReal(_ arguments: [String], environment: [String: String] = [:]) throws -> ProgramRun {
         let cleared = ["MYNA_AUTH_PIN": "", "MYNA_SIGN_PASSWORD": "", "MYNA_TEXT_PIN": ""]
         return try run(["run"] + arguments + ["--as-real-card"], environment: cleared.merging(environment) { $1 })
     }

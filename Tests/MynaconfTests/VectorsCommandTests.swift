@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `mynaconf vectors` as a pipeline runs it: output, closing line and exit codes.

@@ -1,15 +1,15 @@
 import Foundation
 import Runner
+import TestSupport
 import Testing
 
 @testable import Reports
 
-/// The repository's root, from this file's place in it (`Tests/ReportsTests/Fixtures.swift`).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
+/// The repository's root as a URL, for the paths these tests build.
+let repositoryFolder = URL(fileURLWithPath: repositoryRoot)
 
 /// The JUnit schemas are test data in `shared/`, which sits beside the clone (here and in CI).
-let junitSchemas = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/docs/junit-schemas")
+let junitSchemas = repositoryFolder.deletingLastPathComponent().appendingPathComponent("shared/docs/junit-schemas")
 
 /// Everything a hostile scenario author or card could put in a string: NUL, ESC with a colour sequence, a CDATA
 /// end, both quotes, CR and CR LF, a tab, emoji, Japanese, U+FFFE and U+FFFF, markup, an ampersand, DEL and a C1.
@@ -156,51 +156,4 @@ func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("mynaconf-reports-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
-}
-
-struct ToolRun {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-struct MissingTool: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Runs a tool the tests rely on. A missing one fails the test and says which Debian package to install: CI
-/// installs them through `make test` (scripts/debian-packages.txt), so a silent skip would hide a broken setup.
-func runTool(_ path: String, _ arguments: [String], debianPackage: String) throws -> ToolRun {
-    guard FileManager.default.isExecutableFile(atPath: path) else {
-        let message = "\(path) is missing: install the Debian package \(debianPackage) (`make test` does)"
-        Issue.record(Comment(rawValue: message))
-        throw MissingTool(description: message)
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ToolRun(
-        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-        stderr: String(decoding: stderr, as: UTF8.self))
-}
-
-/// Runs Debian's Python (where python3-junitparser and python3-jsonschema import) on a script; fails the test with
-/// the package to install when the module is missing.
-func runPython(_ script: String, _ arguments: [String], module: String, debianPackage: String) throws -> ToolRun {
-    let probe = try runTool("/usr/bin/python3", ["-c", "import \(module)"], debianPackage: "python3")
-    guard probe.status == 0 else {
-        let message =
-            "Python module \(module) is missing: install the Debian package \(debianPackage) (`make test` does)"
-        Issue.record(Comment(rawValue: message))
-        throw MissingTool(description: message)
-    }
-    return try runTool("/usr/bin/python3", ["-c", script] + arguments, debianPackage: "python3")
 }

@@ -2,6 +2,7 @@
 // (Debian's headless Chromium) into a page that is not blank and has its plots.
 import Foundation
 import Runner
+import TestSupport
 import Testing
 
 @testable import Reports
@@ -268,12 +269,12 @@ struct HTMLRenderingTests {
 
 /// Runs Debian's Chromium headless on a page, with a private profile, nothing but the page loaded, and no way off
 /// the machine (no DNS, a proxy on a closed loopback port); `timeout` ends it if it hangs.
-func chromium(_ arguments: [String], in directory: URL) throws -> ToolRun {
+func chromium(_ arguments: [String], in directory: URL) throws -> ProgramRun {
     let profile = directory.appendingPathComponent("chromium-profile")
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
         let message = "/usr/bin/chromium is missing: install the Debian package chromium (`make test` does)"
         Issue.record(Comment(rawValue: message))
-        throw MissingTool(description: message)
+        throw ProgramProblem(message)
     }
     return try runTool(
         "/usr/bin/timeout",
@@ -341,7 +342,7 @@ func pngStatistics(_ path: String) throws -> PNGStatistics {
     let result = try runTool("/usr/bin/python3", ["-c", script, path], debianPackage: "python3")
     guard result.status == 0 else {
         Issue.record(Comment(rawValue: "the PNG could not be read: \(result.stderr)"))
-        throw MissingTool(description: result.stderr)
+        throw ProgramProblem(result.stderr)
     }
     return try JSONDecoder().decode(PNGStatistics.self, from: Data(result.stdout.utf8))
 }

@@ -2,11 +2,12 @@
 // python3-jsonschema), and read back by Python's and Foundation's parsers.
 import Foundation
 import Runner
+import TestSupport
 import Testing
 
 @testable import Reports
 
-let jsonSchema = repositoryRoot.appendingPathComponent("docs/schemas/report-v1.schema.json")
+let jsonSchema = repositoryFolder.appendingPathComponent("docs/schemas/report-v1.schema.json")
 
 let validateScript = """
     import json, sys, jsonschema
@@ -22,7 +23,7 @@ let validateScript = """
     """
 
 /// Validates JSON documents against the published schema; returns the validator's complaints.
-func validateJSON(_ documents: [String]) throws -> ToolRun {
+func validateJSON(_ documents: [String]) throws -> ProgramRun {
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let paths = try documents.enumerated().map { index, document in

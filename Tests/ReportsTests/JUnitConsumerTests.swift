@@ -2,6 +2,7 @@
 // surefire-3.0.xsd, and python3-junitparser (what many CI report actions use) reading the counts and strings back.
 import Foundation
 import Runner
+import TestSupport
 import Testing
 
 @testable import Reports
@@ -27,11 +28,11 @@ struct WrittenReports {
     func remove() { try? FileManager.default.removeItem(at: directory) }
 }
 
-func xmllint(schema: String, _ file: URL) throws -> ToolRun {
+func xmllint(schema: String, _ file: URL) throws -> ProgramRun {
     let schemaPath = junitSchemas.appendingPathComponent(schema).path
     guard FileManager.default.fileExists(atPath: schemaPath) else {
         Issue.record("schema \(schemaPath) is missing: shared/docs/junit-schemas must sit beside the clone")
-        throw MissingTool(description: schemaPath)
+        throw ProgramProblem(schemaPath)
     }
     return try runTool(
         "/usr/bin/xmllint", ["--noout", "--schema", schemaPath, file.path], debianPackage: "libxml2-utils")

@@ -3,6 +3,7 @@ import CardCrypto
 import CardEmulator
 import Foundation
 import Scenario
+import TestSupport
 import Testing
 import Transport
 import YAMLSource

@@ -3,14 +3,12 @@ import CardCrypto
 import CardEmulator
 import Foundation
 import Scenario
+import TestSupport
 import Testing
 import Transport
 import YAMLSource
 
 @testable import Runner
-
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
 
 func defaultProfile() throws -> CardProfile {
     try CardProfile.load(path: "\(repositoryRoot)/Vectors/cards/default.yaml")

@@ -3,12 +3,13 @@
 // boolean and `0017` an octal number), then validated with Debian's python3-jsonschema. The schema must accept
 // every file lint accepts and refuse what a schema can see; the parser stays the source of truth for keys.
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Scenario
 
-let scenarioSchema = repositoryRoot.appendingPathComponent("docs/schemas/scenario-v1.schema.json")
-let repositoryRoot = testsFolder.deletingLastPathComponent().deletingLastPathComponent()
+let repositoryFolder = URL(fileURLWithPath: repositoryRoot)
+let scenarioSchema = repositoryFolder.appendingPathComponent("docs/schemas/scenario-v1.schema.json")
 
 /// Broken files whose problem is in the YAML itself: every YAML tool, the editor's included, reports them before a
 /// schema applies. The check loads them and expects the load to fail.
@@ -94,19 +95,13 @@ let schemaCheckScript = #"""
 
 /// Runs the check on files; a missing python3-jsonschema or python3-yaml fails the test and names the package.
 func checkAgainstSchema(_ paths: [String]) throws -> [String: [String: SchemaVerdict]] {
-    for (module, package) in [("jsonschema", "python3-jsonschema"), ("yaml", "python3-yaml")] {
-        let probe = try runTool("/usr/bin/python3", ["-c", "import \(module)"], debianPackage: "python3")
-        guard probe.status == 0 else {
-            let message = "Python module \(module) is missing: install the Debian package \(package) (`make test` does)"
-            Issue.record(Comment(rawValue: message))
-            throw ToolProblem(description: message)
-        }
-    }
-    let result = try runTool(
-        "/usr/bin/python3", ["-c", schemaCheckScript, scenarioSchema.path] + paths, debianPackage: "python3")
+    // The check needs python3-yaml too: a missing one is named before it runs.
+    _ = try runPython("", [], module: "yaml", debianPackage: "python3-yaml")
+    let result = try runPython(
+        schemaCheckScript, [scenarioSchema.path] + paths, module: "jsonschema", debianPackage: "python3-jsonschema")
     guard result.status == 0 else {
         Issue.record(Comment(rawValue: "the schema check failed to run: \(result.stderr)"))
-        throw ToolProblem(description: result.stderr)
+        throw ProgramProblem(result.stderr)
     }
     return try JSONDecoder().decode([String: [String: SchemaVerdict]].self, from: Data(result.stdout.utf8))
 }
@@ -134,7 +129,7 @@ func scenario(_ steps: String, header: String = "") -> String {
 struct ScenarioSchemaTests {
     @Test("Every scenario in Scenarios/ is valid, read as YAML 1.2 and as YAML 1.1")
     func suiteIsValid() throws {
-        let folder = repositoryRoot.appendingPathComponent("Scenarios")
+        let folder = repositoryFolder.appendingPathComponent("Scenarios")
         let files = (FileManager.default.subpaths(atPath: folder.path) ?? [])
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
             .map { folder.appendingPathComponent($0).path }
@@ -151,7 +146,7 @@ struct ScenarioSchemaTests {
     @Test("Every example in docs/scenario-language.md is valid, but the one broken on purpose, which is refused")
     func documentationExamples() throws {
         let text = try String(
-            contentsOf: repositoryRoot.appendingPathComponent("docs/scenario-language.md"), encoding: .utf8)
+            contentsOf: repositoryFolder.appendingPathComponent("docs/scenario-language.md"), encoding: .utf8)
         let blocks = text.components(separatedBy: "```yaml\n").dropFirst().map {
             String($0[..<($0.range(of: "```")?.lowerBound ?? $0.endIndex)])
         }
@@ -475,46 +470,12 @@ func collectPatterns(_ value: Any, into patterns: inout [String]) {
     }
 }
 
-struct ToolProblem: Error, CustomStringConvertible {
-    var description: String
-}
-
-struct ToolOutput {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Runs a tool the tests rely on; a missing one fails the test and names the Debian package (`make test` installs
-/// them through scripts/debian-packages.txt, so a silent skip would hide a broken setup).
-func runTool(_ path: String, _ arguments: [String], debianPackage: String) throws -> ToolOutput {
-    guard FileManager.default.isExecutableFile(atPath: path) else {
-        let message = "\(path) is missing: install the Debian package \(debianPackage) (`make test` does)"
-        Issue.record(Comment(rawValue: message))
-        throw ToolProblem(description: message)
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ToolOutput(
-        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-        stderr: String(decoding: stderr, as: UTF8.self))
-}
-
 /// Debian's Chromium, headless, with a private profile and no way off the machine; `timeout` ends it if it hangs.
-func headlessChromium(_ arguments: [String], profile: URL) throws -> ToolOutput {
+func headlessChromium(_ arguments: [String], profile: URL) throws -> ProgramRun {
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
         let message = "/usr/bin/chromium is missing: install the Debian package chromium (`make test` does)"
         Issue.record(Comment(rawValue: message))
-        throw ToolProblem(description: message)
+        throw ProgramProblem(message)
     }
     return try runTool(
         "/usr/bin/timeout",

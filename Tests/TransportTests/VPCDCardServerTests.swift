@@ -1,12 +1,9 @@
 import APDU
 import CardEmulator
 import Foundation
+import TestSupport
 import Testing
 import Transport
-
-/// The repository's root, found from this file, so tests read the committed profiles.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
 
 func loadProfile(_ name: String = "default") throws -> CardProfile {
     try CardProfile.load(path: "\(repositoryRoot)/Vectors/cards/\(name).yaml")

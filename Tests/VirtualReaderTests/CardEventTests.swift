@@ -1,6 +1,7 @@
 import APDU
 import CardEmulator
 import Foundation
+import TestSupport
 import Testing
 import Transport
 
@@ -19,7 +20,7 @@ extension InteropTests {
             try fixture.restoreCards()
         }
 
-        func tool(_ name: String, _ arguments: [String]) async throws -> ToolResult {
+        func tool(_ name: String, _ arguments: [String]) async throws -> ProgramRun {
             try await runTool(name, arguments, environment: fixture.environment)
         }
 

@@ -3,6 +3,7 @@ import CardCrypto
 import CardEmulator
 import Foundation
 import Runner
+import TestSupport
 import Testing
 import Transport
 
@@ -47,7 +48,7 @@ struct InteropTests {
         try fixture.restoreCards()
     }
 
-    func tool(_ name: String, _ arguments: [String], input: String? = nil) async throws -> ToolResult {
+    func tool(_ name: String, _ arguments: [String], input: String? = nil) async throws -> ProgramRun {
         try await runTool(name, arguments, environment: fixture.environment, input: input)
     }
 

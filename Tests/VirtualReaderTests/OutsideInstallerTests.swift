@@ -1,5 +1,6 @@
 import CardEmulator
 import Foundation
+import TestSupport
 import Testing
 import Transport
 
@@ -73,7 +74,7 @@ extension InteropTests {
         }
 
         /// The key goes through MYNACONF_REGION_KEY: never on a command line, where `ps` shows it.
-        func installer(_ arguments: [String]) async throws -> ToolResult {
+        func installer(_ arguments: [String]) async throws -> ProgramRun {
             try await runTool(
                 "/usr/bin/python3", ["\(repositoryRoot)/scripts/card-ap-installer"] + arguments,
                 environment: fixture.environment.merging(["MYNACONF_REGION_KEY": try extendedKey()]) { $1 },

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Transport
 
@@ -24,7 +25,7 @@ extension InteropTests {
         }
 
         func mynaconf(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(120))
-            async throws -> ToolResult
+            async throws -> ProgramRun
         {
             let merged = fixture.environment.merging(Self.cleared) { $1 }.merging(environment) { $1 }
             return try await runTool(mynaconfBinary(), arguments, environment: merged, timeout: timeout)
