@@ -108,13 +108,16 @@ struct FreeAreaLanguageTests {
                 expect: { session_keys: fresh }
               - mutual_authenticate: { key: 000102030405060708090A0B0C0D0E0F, suite: aes128 }
                 expect: { session_keys: reused }
+              - wait: 1
+                expect: { session_keys: fresh }
             """)
         let messages = problems.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0): \($0.message)" }
         #expect(
             messages.contains { $0.hasPrefix("5:15:") && $0.contains("session_keys applies to mutual_authenticate") },
             "\(messages)")
         #expect(messages.contains { $0.hasPrefix("7:29:") && $0.contains("'reused' is not one of: fresh") })
-        #expect(messages.count == 2, "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("9:15:") && $0.contains("'session_keys' does not apply to wait") })
+        #expect(messages.count == 3, "one problem each: \(messages)")
     }
 
     @Test("commands: INS overrides follow the profile's rule: no procedure bytes, no INS twice, file:line:column")

@@ -185,7 +185,8 @@ public struct ScenarioParser {
                         ))
                 }
             }
-            if key != "mutual_authenticate",
+            // (repeat and wait have said so above, for every key but the time budgets.)
+            if !["mutual_authenticate", "repeat", "wait"].contains(key),
                 let keysNode = expectNode.keyNodes.first(where: {
                     (try? $0.string()) == "session_keys"
                 })
