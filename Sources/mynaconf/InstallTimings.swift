@@ -83,12 +83,33 @@ struct InstallTimingReport {
     /// Phases that ended in a status word other than 90 00 (a refused install): reported, not timed.
     var failedPhases: [PhaseMeasurement]
     var budgets: InstallBudgets
+    /// The manager AID and INS bytes the phases were found by, and the profile they came from (`timings --card`).
+    var commandBytes: InstallCommandBytes?
+    /// What a person needs to know to read the result, e.g. why nothing was recognised.
+    var notes: [String] = []
 
     init(source: String, installs: [InstallRecord], allPhases: [PhaseMeasurement], budgets: InstallBudgets) {
         self.source = source
-        self.installs = installs.filter(\.isComplete)
+        let activated = installs.filter(\.isComplete)
+        self.installs = activated.filter(Self.isWhole)
         self.failedPhases = allPhases.filter { !$0.succeeded }
         self.budgets = budgets
+        let partial = activated.count - self.installs.count
+        if partial > 0 {
+            // Read with another card's INS bytes, a create region can look like an activation: counting it would
+            // report an install of a few milliseconds, and pass.
+            notes.append(
+                "not counted: \(partial) activation\(partial == 1 ? "" : "s") answered 90 00 without a download and a "
+                    + "user ID before \(partial == 1 ? "it" : "them") in the same session (an install resumed after "
+                    + "a reset, or INS bytes that are not the card's: check --card)")
+        }
+    }
+
+    /// A whole install: its download, user ID and activation answered 90 00 in one session.
+    static func isWhole(_ install: InstallRecord) -> Bool {
+        [InstallPhase.download, .userID, .activation].allSatisfy { phase in
+            install.phases.contains { $0.phase == phase && $0.succeeded }
+        }
     }
 
     var phases: [PhaseSummary] {
@@ -129,9 +150,12 @@ struct InstallTimingReport {
 
     var consoleText: String {
         var lines = ["Install timings (\(source)); command profile \(Self.profileLabel)"]
+        if let commandBytes { lines.append(commandBytes.summary) }
         lines.append("\(installs.count) complete install\(installs.count == 1 ? "" : "s")")
         guard !installs.isEmpty else {
-            lines.append("no complete install (authentication → activation answered 90 00) was found")
+            lines.append("no complete install (download, user ID and activation answered 90 00) was found")
+            lines += notes
+            lines.append("install timings: FAILED")
             return lines.joined(separator: "\n")
         }
         lines.append("phase              n     p50 ms     p95 ms     max ms   budget ms  verdict")
@@ -162,6 +186,7 @@ struct InstallTimingReport {
             let sw = phase.statusWord.map { Hex.encode([$0.sw1, $0.sw2]) } ?? "no answer"
             lines.append("refused: \(phase.phase.rawValue) answered \(sw)")
         }
+        lines += notes
         lines.append(passed ? "install timings: within budget" : "install timings: FAILED")
         return lines.joined(separator: "\n")
     }
@@ -213,7 +238,9 @@ struct InstallTimingReport {
               "installs": [
             \(installObjects.joined(separator: ",\n"))
               ],
-              "refused": [\(refused.joined(separator: ", "))]
+              "refused": [\(refused.joined(separator: ", "))],
+              "commandBytes": \(commandBytes?.json ?? "null"),
+              "notes": [\(notes.map(Self.quoted).joined(separator: ", "))]
             }
 
             """
@@ -249,7 +276,8 @@ struct InstallTimingReport {
             failures += 1
             cases.append(
                 "    <testcase classname=\"install-timings\" name=\"complete install\">\n"
-                    + "      <failure message=\"no complete install was found\" type=\"missing\"/>\n    </testcase>")
+                    + "      <failure message=\"\(escape((["no complete install was found"] + notes).joined(separator: "; ")))\" "
+                    + "type=\"missing\"/>\n    </testcase>")
         }
         return """
             <?xml version="1.0" encoding="UTF-8"?>
@@ -358,5 +386,105 @@ enum InstallTranscript {
             throw Problem(description: "\(path):\(pending.line):1: error: the last command has no answer")
         }
         return exchanges
+    }
+}
+
+/// The bytes the install phases are recognised by: the manager's AID and the management INS bytes of a card
+/// profile's free area (`free_area.manager_aid`, `free_area.commands`).
+struct InstallCommandBytes {
+    var cardProfile: String
+    var managerAID: [UInt8]
+    var instructions: FreeAreaInstructions
+
+    init(cardProfile: String, setting: FreeAreaSetting) {
+        self.cardProfile = cardProfile
+        managerAID = setting.managerAID
+        instructions = setting.instructions
+    }
+
+    /// The commands that open or close a phase, in install order.
+    static let phaseCommands: [FreeAreaCommand] = [.createRegion, .load, .writeUserID, .activate]
+
+    var insList: String {
+        Self.phaseCommands.map { "\($0.rawValue) \(Hex.encode([instructions[$0.rawValue] ?? 0]))" }
+            .joined(separator: ", ")
+    }
+
+    var summary: String {
+        "free-area bytes of card profile '\(cardProfile)': manager AID \(Hex.encode(managerAID, separator: " ")); "
+            + "INS \(insList)"
+    }
+
+    var json: String {
+        let ins = FreeAreaInstructions.keys.map { key in
+            "\"\(key)\": \"\(Hex.encode([instructions[key] ?? 0]))\""
+        }
+        return "{\"cardProfile\": \(InstallTimingReport.quoted(cardProfile)), "
+            + "\"managerAid\": \"\(Hex.encode(managerAID, separator: " "))\", \"ins\": {\(ins.joined(separator: ", "))}}"
+    }
+}
+
+/// Why a transcript yields no complete install, read from its bytes: which AIDs it selects and which proprietary
+/// INS bytes it sends to the manager, against the bytes the profile expects. A card whose free area uses other bytes
+/// then reads as "pass --card", never as an install that was not there.
+struct InstallRecognition {
+    var bytes: InstallCommandBytes
+    /// Distinct AIDs selected (SELECT by DF name), in order of first appearance.
+    var selectedAIDs: [[UInt8]] = []
+    var managerSelections = 0
+    /// Distinct INS of proprietary-class commands sent while the manager was selected that the profile does not name.
+    var unknownINS: [UInt8] = []
+    /// Phase commands (by the profile's INS) seen while the manager was selected.
+    var phaseCommandsSeen = 0
+
+    init(_ exchanges: [TimedExchange], bytes: InstallCommandBytes) {
+        self.bytes = bytes
+        var managerSelected = false
+        for exchange in exchanges {
+            let command = exchange.command
+            let (cla, ins, p1) = (command[0], command[1], command[2])
+            if cla == 0x00, ins == 0xA4, p1 == 0x04 {
+                let aid = InstallPhaseMonitor.commandData(command)
+                if !selectedAIDs.contains(aid) { selectedAIDs.append(aid) }
+                managerSelected = aid == bytes.managerAID
+                if managerSelected { managerSelections += 1 }
+                continue
+            }
+            guard managerSelected, cla & 0x80 != 0 else { continue }
+            if let kind = bytes.instructions.command(for: ins) {
+                if InstallCommandBytes.phaseCommands.contains(kind) { phaseCommandsSeen += 1 }
+            } else if !unknownINS.contains(ins) {
+                unknownINS.append(ins)
+            }
+        }
+    }
+
+    /// Lines for the report; empty when there is nothing to explain.
+    func notes(installsFound: Bool) -> [String] {
+        let profile = "card profile '\(bytes.cardProfile)'"
+        let remedy =
+            "if the card's free area uses other bytes, pass --card with a profile that has them "
+            + "(free_area.manager_aid, free_area.commands; docs/install-timings.md)"
+        var notes: [String] = []
+        if managerSelections == 0 {
+            let selected =
+                selectedAIDs.isEmpty
+                ? "it selects no application by AID"
+                : "it selects " + selectedAIDs.prefix(5).map { Hex.encode($0, separator: " ") }.joined(separator: ", ")
+                    + (selectedAIDs.count > 5 ? " and \(selectedAIDs.count - 5) more" : "")
+            notes.append(
+                "not recognised: the transcript never selects the manager AID "
+                    + "\(Hex.encode(bytes.managerAID, separator: " ")) of \(profile) (\(selected)); \(remedy)")
+        } else if !unknownINS.isEmpty {
+            let sent = unknownINS.map { Hex.encode([$0]) }.joined(separator: ", ")
+            notes.append(
+                "\(installsFound ? "note" : "not recognised"): after selecting the manager the transcript sends INS "
+                    + "\(sent), which \(profile) does not name (\(bytes.insList)); \(remedy)")
+        } else if !installsFound && phaseCommandsSeen == 0 {
+            notes.append(
+                "not recognised: the manager is selected \(managerSelections) time(s) but no management command "
+                    + "(\(bytes.insList)) follows; \(remedy)")
+        }
+        return notes
     }
 }

@@ -36,12 +36,16 @@ enum ReaderTarget {
         }
     }
 
-    /// The reader's firmware version from its USB descriptor (bcdDevice), or nil and why it is unknown.
-    static func firmware(of name: String, isVirtual: Bool) -> (version: String?, note: String?) {
+    /// The reader's firmware version from its USB descriptor (bcdDevice), or nil and why it is unknown: what the
+    /// reports record, and what `mynaconf readers` shows for a reader (`isVirtual` false, as it cannot know).
+    /// `usb` is the USB CCID readers to look among; nil scans the bus (not needed for the virtual reader).
+    static func firmware(of name: String, isVirtual: Bool, among usb: [USBReaderDescriptor]? = nil) -> ReaderFirmware {
         if isVirtual {
-            return (nil, "the virtual reader (vsmartcard vpcd, serving mynaconf emulate) has no USB descriptor")
+            return ReaderFirmware(
+                version: nil,
+                note: "the virtual reader (vsmartcard vpcd, serving mynaconf emulate) has no USB descriptor")
         }
-        return ReaderFirmware.lookup(readerName: name, among: CCIDReaderScan.attachedReaders())
+        return ReaderFirmware.lookup(readerName: name, among: usb ?? CCIDReaderScan.attachedReaders())
     }
 
     /// Checks that the emulator behind the reader runs `profile`: after a restore, the user-authentication

@@ -15,7 +15,7 @@ struct TimingsCommand: ParsableCommand {
             'MILLISECONDS < HEX' for its answer, '#' comments (docs/install-timings.md). Budgets: region creation \
             60 s and download 35 s (seed 000, J-LIS averages) × --tolerance; --install-budget overrides one phase. \
             The phases are found by the manager AID and INS bytes of --card's free_area (default: the default \
-            profile's, MCAP-1's own). Exit 0 within budget, 1 over budget or no complete install, 2 bad input.
+            profile's, MCAP-1's own). Exit 0 within budget, 1 over budget or no complete install (with why: e.g. the manager AID never selected), 2 bad input.
             """
     )
 
@@ -50,10 +50,14 @@ struct TimingsCommand: ParsableCommand {
         do {
             exchanges = try InstallTranscript.parse(String(decoding: data, as: UTF8.self), path: transcript)
         } catch { throw Failure.input(error.description) }
-        var monitor = InstallPhaseMonitor(setting: profile.freeArea ?? FreeAreaSetting())
+        let setting = profile.freeArea ?? FreeAreaSetting()
+        var monitor = InstallPhaseMonitor(setting: setting)
         for exchange in exchanges { monitor.record(exchange) }
-        let report = InstallTimingReport(
+        var report = InstallTimingReport(
             source: transcript, installs: monitor.installs, allPhases: monitor.phases, budgets: budgets)
+        let bytes = InstallCommandBytes(cardProfile: profile.name, setting: setting)
+        report.commandBytes = bytes
+        report.notes += InstallRecognition(exchanges, bytes: bytes).notes(installsFound: !report.installs.isEmpty)
         try InstallTimingOptions.write(report, json: json, junit: junit)
         print(report.consoleText)
         if !report.passed { throw ExitCode(1) }

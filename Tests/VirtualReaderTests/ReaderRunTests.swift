@@ -402,6 +402,49 @@ extension InteropTests {
             }
         }
 
+        // MARK: - readers: the firmware a run will record, shown before it
+
+        @Test(
+            "readers shows each vpcd reader's firmware as unknown with the reason, word for word what run --reader records"
+        )
+        func readersShowFirmware() async throws {
+            let readers = try await mynaconf(["readers"])
+            #expect(readers.status == 0, "\(readers)")
+            let lines = readers.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            func firmwareLine(of reader: String) throws -> String {
+                let index = try #require(lines.firstIndex { $0.hasPrefix("  \(reader): ") }, "\(readers)")
+                let next = try #require(lines.dropFirst(index + 1).first, "\(readers)")
+                return next
+            }
+            // No USB CCID reader here (CI, containers); with one plugged in, none is named after vpcd's reader.
+            let reasons = [
+                "no USB CCID reader is visible on this machine (a virtual or network reader has no USB descriptor)",
+                "USB CCID reader(s) visible has a product name that begins '\(reader0)' (a virtual or network "
+                    + "reader has no USB descriptor)",
+            ]
+            let line0 = try firmwareLine(of: reader0)
+            #expect(line0.hasPrefix("    firmware unknown: "), "\(readers)")
+            #expect(reasons.contains { line0.hasSuffix($0) }, "\(line0)")
+            let line1 = try firmwareLine(of: reader1)
+            #expect(line1.hasPrefix("    firmware unknown: "), "\(readers)")
+
+            // The run on that reader (a real card: no --card) records the same version and the same words.
+            let directory = try scratch()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let run = try await mynaconf(
+                [
+                    "run", "\(repositoryRoot)/Scenarios/jpki/select-and-token.yaml", "--reader", reader0, "--json",
+                    "\(directory)/run.json",
+                ])
+            #expect(run.status == 0, "\(run)")
+            let json = try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/run.json")))
+            let target = try #require((json as? [String: Any])?["target"] as? [String: Any])
+            #expect(target["readerFirmware"] is NSNull)
+            let note = try #require(target["readerFirmwareNote"] as? String)
+            #expect(line0 == "    firmware unknown: \(note)")
+        }
+
         // MARK: - vectors --reader
 
         @Test(

@@ -212,7 +212,7 @@ public struct InstallPhaseMonitor: Sendable {
     }
 
     /// The data of a plain command APDU (short: `CLA INS P1 P2 Lc data [Le]`), or empty.
-    static func commandData(_ command: [UInt8]) -> [UInt8] {
+    public static func commandData(_ command: [UInt8]) -> [UInt8] {
         guard command.count > 5 else { return [] }
         let length = Int(command[4])
         guard length > 0, command.count >= 5 + length else { return [] }

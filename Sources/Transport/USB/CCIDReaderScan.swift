@@ -21,13 +21,23 @@ public struct USBReaderDescriptor: Hashable, Sendable, CustomStringConvertible {
         return "\(major).\(minor.count == 1 ? "0" + minor : minor)"
     }
 
+    /// `vendor:product` in four lowercase hex digits each, as lsusb and the kernel write it: `072f:b100`.
+    public var usbID: String { "\(Self.hex(vendorID)):\(Self.hex(productID))" }
+
+    /// bcdDevice as written in the descriptor: `0x0110`.
+    public var bcdDeviceHex: String { "0x\(Self.hex(bcdDevice))" }
+
+    /// What `mynaconf readers` prints under the reader: its firmware, in the reports' form, and the raw field.
+    public var firmwareSummary: String { "firmware \(firmwareVersion) (bcdDevice \(bcdDeviceHex))" }
+
     public var description: String {
-        func hex(_ value: UInt16) -> String {
-            let digits = String(value, radix: 16)
-            return String(repeating: "0", count: 4 - digits.count) + digits
-        }
         let name = [manufacturer, product].compactMap { $0 }.joined(separator: " ")
-        return "USB \(hex(vendorID)):\(hex(productID))\(name.isEmpty ? "" : " \(name)") (bus \(bus), device \(address))"
+        return "USB \(usbID)\(name.isEmpty ? "" : " \(name)") (bus \(bus), device \(address))"
+    }
+
+    private static func hex(_ value: UInt16) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 4 - digits.count) + digits
     }
 }
 
@@ -106,38 +116,61 @@ public enum CCIDReaderScan {
     }
 }
 
-/// The firmware version of the USB reader behind a PC/SC reader name, where one can be found.
-public enum ReaderFirmware {
+/// The firmware version of the USB reader behind a PC/SC reader name, where one can be found: what a run's report
+/// records (`readerFirmware`, `readerFirmwareNote`) and what `mynaconf readers` shows before the run.
+public struct ReaderFirmware: Hashable, Sendable {
+    /// bcdDevice as `major.minor`; nil when it cannot be known.
+    public var version: String?
+    /// Why `version` is nil; nil when it was read.
+    public var note: String?
+    /// The USB readers whose product string begins the PC/SC name: where the version was read from.
+    public var matches: [USBReaderDescriptor]
+
+    public init(version: String?, note: String?, matches: [USBReaderDescriptor] = []) {
+        self.version = version
+        self.note = note
+        self.matches = matches
+    }
+
     /// The version, or nil with why not. pcscd names a CCID reader after its USB product string (then an
     /// interface name, a serial and the slot numbers), so the reader whose product string begins `readerName` is
     /// the one; none matching means the reader is not USB (a virtual or network reader), several with different
     /// versions mean the name does not say which.
-    public static func lookup(readerName: String, among readers: [USBReaderDescriptor])
-        -> (version: String?, note: String?)
-    {
+    public static func lookup(readerName: String, among readers: [USBReaderDescriptor]) -> ReaderFirmware {
         let matching = readers.filter { reader in
             guard let product = reader.product, !product.isEmpty else { return false }
             let names = [product, [reader.manufacturer, reader.product].compactMap { $0 }.joined(separator: " ")]
             return names.contains { readerName.hasPrefix($0) }
         }
         let versions = Set(matching.map(\.firmwareVersion))
-        if versions.count == 1, let version = versions.first { return (version, nil) }
+        if versions.count == 1, let version = versions.first {
+            return ReaderFirmware(version: version, note: nil, matches: matching)
+        }
         if versions.count > 1 {
-            return (
-                nil,
-                "\(matching.count) USB readers match the name '\(readerName)' with different versions "
-                    + "(\(versions.sorted().joined(separator: ", "))); the name does not say which one this is"
-            )
+            return ReaderFirmware(
+                version: nil,
+                note: "\(matching.count) USB readers match the name '\(readerName)' with different versions "
+                    + "(\(versions.sorted().joined(separator: ", "))); the name does not say which one this is",
+                matches: matching)
         }
         if readers.isEmpty {
-            return (
-                nil, "no USB CCID reader is visible on this machine (a virtual or network reader has no USB descriptor)"
-            )
+            return ReaderFirmware(
+                version: nil,
+                note:
+                    "no USB CCID reader is visible on this machine (a virtual or network reader has no USB descriptor)")
         }
-        return (
-            nil,
-            "none of the \(readers.count) USB CCID reader(s) visible has a product name that begins '\(readerName)' "
-                + "(a virtual or network reader has no USB descriptor)"
-        )
+        return ReaderFirmware(
+            version: nil,
+            note: "none of the \(readers.count) USB CCID reader(s) visible has a product name that begins "
+                + "'\(readerName)' (a virtual or network reader has no USB descriptor)")
+    }
+
+    /// One line for `mynaconf readers`, in the reports' words: `firmware 1.10 (bcdDevice 0x0110 of USB
+    /// 072f:b100)`, or `firmware unknown: ` and the note the reports carry.
+    public var summary: String {
+        guard let version else { return "firmware unknown: \(note ?? "no reason recorded")" }
+        let sources = Set(matches.map { "\($0.bcdDeviceHex) of USB \($0.usbID)" }).sorted()
+        return sources.isEmpty
+            ? "firmware \(version)" : "firmware \(version) (bcdDevice \(sources.joined(separator: ", ")))"
     }
 }
