@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("mynaconf timings: a recorded install transcript against the seed's budgets")
