@@ -220,6 +220,16 @@ struct RunCommandTests {
         #expect(passed(again.stdout) == shards[1])
     }
 
+    @Test("An empty shard is a usage error that names the shard, not 'no scenario matched'")
+    func emptyShard() throws {
+        let result = try run(["run", "Scenarios/jpki/select-and-token.yaml", "--shard", "2/2"])
+        #expect(result.status == 2)
+        #expect(
+            result.stderr.contains(
+                "shard 2/2 is empty: 1 scenario matched Scenarios/jpki/select-and-token.yaml, fewer than the shard's "
+                    + "number; use fewer shards"), "\(result.stderr)")
+    }
+
     @Test(
         "Bad --shard and --tags are usage errors: exit 2",
         arguments: [
