@@ -197,6 +197,18 @@ struct RunCommand: AsyncParsableCommand {
             }
             throw Failure.input("no scenario matched \(paths.joined(separator: " "))\(filter)")
         }
+        // A report that cannot be written is found now, not after a long run on a card.
+        for (option, file) in [("--junit", junitFile), ("--json", jsonFile), ("--html", htmlFile)] {
+            guard let file else { continue }
+            do { try ReportFile.checkWritable(file) } catch {
+                throw Failure.environment("\(option) \(file): \(error.reason); nothing was run")
+            }
+        }
+        if let junitDirectory {
+            do {
+                try ReportFile.checkWritable((junitDirectory as NSString).appendingPathComponent("TEST-mynaconf.xml"))
+            } catch { throw Failure.environment("--junit-dir \(junitDirectory): \(error.reason); nothing was run") }
+        }
 
         // Every profile the run needs is loaded, and every input hashed, before the first scenario: a problem with
         // either stops the run before it starts, and the digests are of the bytes just parsed. A real card (or the
@@ -416,7 +428,7 @@ struct RunCommand: AsyncParsableCommand {
             if let jsonFile { try ReportFile.writeAtomically(JSONReport.render(run), to: jsonFile) }
             if let htmlFile { try ReportFile.writeAtomically(HTMLReport.render(run), to: htmlFile) }
         } catch {
-            throw Failure.environment("cannot write a report: \(error)")
+            throw Failure.environment("\(error)")
         }
     }
 }

@@ -269,6 +269,20 @@ struct ReportCommandLineTests {
         }
     }
 
+    @Test("A report path that cannot be written stops the run before it starts: exit 3, the option and the reason")
+    func unwritableReportFirst() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("plain-\(UUID().uuidString)").path
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let result = try run(["run", "Scenarios/jpki/select-and-token.yaml", "--json", "\(file)/results.json"])
+        #expect(result.status == 3)
+        #expect(!result.stdout.contains("✓"), "a scenario ran: \(result.stdout)")
+        #expect(
+            result.stderr.contains(
+                "--json \(file)/results.json: cannot create directory \(file): \(file) is a file, not a directory; "
+                    + "nothing was run"), "\(result.stderr)")
+    }
+
     @Test("--html writes the page; every report carries the commit and each input's SHA-256 as sha256sum computes it")
     func evidence() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evidence-\(UUID().uuidString)")
