@@ -31,21 +31,7 @@ public enum ReportFile {
         func failure(_ what: String, _ code: Int32 = errno) -> ReportError {
             ReportError(path: path, reason: "\(what): \(String(cString: strerror(code)))")
         }
-        guard !path.isEmpty else { throw ReportError(path: path, reason: "the path is empty") }
-        guard !path.hasSuffix("/") else { throw ReportError(path: path, reason: "the path names a directory") }
-
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
-            let why =
-                exists && !isDirectory.boolValue ? "it is a file, not a directory" : "\(error.localizedDescription)"
-            throw ReportError(path: path, reason: "cannot create directory \(directory): \(why)")
-        }
+        let (directory, name) = try prepareDirectory(for: path)
 
         var existing = stat()
         let replacing = stat(path, &existing) == 0
@@ -88,5 +74,52 @@ public enum ReportFile {
             _ = fsync(directoryFD)
             close(directoryFD)
         }
+    }
+
+    /// Whether a report can be written at `path`, checked before a run starts so a long run on a card does not end
+    /// in a report that cannot be written: creates missing parent directories and a file beside the target, which
+    /// it removes again.
+    public static func checkWritable(_ path: String) throws(ReportError) {
+        let (directory, name) = try prepareDirectory(for: path)
+        var existing = stat()
+        if stat(path, &existing) == 0 && (existing.st_mode & S_IFMT) == S_IFDIR {
+            throw ReportError(path: path, reason: "a directory of that name exists")
+        }
+        let probe = "\(directory)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).check"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard fd >= 0 else {
+            throw ReportError(
+                path: path, reason: "cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+        }
+        close(fd)
+        unlink(probe)
+    }
+
+    /// The report's directory, created when missing, and its file name.
+    private static func prepareDirectory(for path: String) throws(ReportError) -> (directory: String, name: String) {
+        guard !path.isEmpty else { throw ReportError(path: path, reason: "the path is empty") }
+        guard !path.hasSuffix("/") else { throw ReportError(path: path, reason: "the path names a directory") }
+
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        // mkdir(2) one level at a time, so a failure names the level and the system's reason (Foundation's
+        // createDirectory says only "The operation could not be completed").
+        var level = directory.hasPrefix("/") ? "" : "."
+        for component in directory.split(separator: "/") {
+            level += "/\(component)"
+            if mkdir(level, 0o777) == 0 || errno == EEXIST {
+                var status = stat()
+                guard stat(level, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
+                    throw ReportError(
+                        path: path, reason: "cannot create directory \(directory): \(level) is a file, not a directory")
+                }
+                continue
+            }
+            throw ReportError(
+                path: path, reason: "cannot create directory \(level): \(String(cString: strerror(errno)))")
+        }
+
+        return (directory, name)
     }
 }

@@ -73,7 +73,7 @@ struct EmulateCommand: AsyncParsableCommand {
         help: "PHASE=DURATION for the install report, e.g. download=2s; default: seed 000's averages × tolerance.")
     var installBudgets: [String] = []
 
-    @Option(name: .customLong("install-tolerance"), help: "Multiplier of seed 000's averages, 1 to 1000 (default 1.5).")
+    @Option(name: .customLong("install-tolerance"), help: "Multiplier of seed 000's averages, 1 to 1000.")
     var installTolerance: Double = InstallBudgets.defaultTolerance
 
     func run() async throws {

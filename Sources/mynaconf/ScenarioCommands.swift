@@ -21,7 +21,10 @@ struct LintCommand: ParsableCommand {
     @Argument(help: "Scenario files (.yaml), scriptor scripts (.scr), or folders of them.")
     var paths: [String]
 
-    @Option(help: "Card profile whose values (PINs, holder) complete the APDUs checked (default: default).")
+    @Option(
+        help: ArgumentHelp(
+            "Card profile whose values (PINs, holder) complete the APDUs checked (default: default).",
+            valueName: "name|path"))
     var card: String?
 
     func run() throws {
@@ -79,7 +82,8 @@ struct RunCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "Run against the card in this PC/SC reader (as `mynaconf readers` names it), e.g. 'Virtual PCD 00 00'.",
             discussion: "With --card: mynaconf emulate behind it, restored before each scenario. Without: a real card, "
-                + "reset before each scenario, under the real-card rules."))
+                + "reset before each scenario, under the real-card rules.",
+            valueName: "name"))
     var reader: String?
 
     @Option(
@@ -89,27 +93,39 @@ struct RunCommand: AsyncParsableCommand {
             discussion: """
                 A faulty profile (faulty/NAME) runs the scenarios written for the card it copies, skips those \
                 for other card states, and the summary compares what failed with its expected_failures.
-                """))
+                """,
+            valueName: "name|path"))
     var card: String?
 
-    @Option(help: "Only scenarios whose tags match this expression, e.g. 'jpki and not destructive'.")
+    @Option(
+        help: ArgumentHelp(
+            "Only scenarios whose tags match this expression, e.g. 'jpki and not destructive'.",
+            valueName: "expression"))
     var tags: String?
 
-    @Option(name: .customLong("junit"), help: "Write one JUnit XML file (Jenkins junit-10 schema).")
+    @Option(
+        name: .customLong("junit"),
+        help: ArgumentHelp("Write one JUnit XML file (Jenkins junit-10 schema).", valueName: "file"))
     var junitFile: String?
 
-    @Option(name: .customLong("junit-dir"), help: "Write one JUnit XML file per suite (Maven Surefire 3.0 schema).")
+    @Option(
+        name: .customLong("junit-dir"),
+        help: ArgumentHelp("Write one JUnit XML file per suite (Maven Surefire 3.0 schema).", valueName: "dir"))
     var junitDirectory: String?
 
-    @Option(name: .customLong("json"), help: "Write the results as JSON (docs/reports.md has the schema).")
+    @Option(
+        name: .customLong("json"),
+        help: ArgumentHelp("Write the results as JSON (docs/reports.md has the schema).", valueName: "file"))
     var jsonFile: String?
 
     @Option(
         name: .customLong("html"),
-        help: "Write one self-contained HTML page: evidence, results by requirement, failures, timing plots.")
+        help: ArgumentHelp(
+            "Write one self-contained HTML page: evidence, results by requirement, failures, timing plots.",
+            valueName: "file"))
     var htmlFile: String?
 
-    @Option(help: "Run shard K of N (1-based), e.g. 2/4.")
+    @Option(help: ArgumentHelp("Run shard K of N (1-based), e.g. 2/4.", valueName: "k/n"))
     var shard: String?
 
     @Flag(help: "Allow scenarios that spend PIN tries or attack the card on a real card.")
@@ -127,7 +143,7 @@ struct RunCommand: AsyncParsableCommand {
         ))
     var asRealCard = false
 
-    @Option(help: "Run every scenario this many times.")
+    @Option(help: ArgumentHelp("Run every scenario this many times, 1 to 10000.", valueName: "n"))
     var `repeat` = 1
 
     func validate() throws {
@@ -166,13 +182,32 @@ struct RunCommand: AsyncParsableCommand {
             scenarios = scenarios.filter { filter.matches($0.effectiveTags) }
         }
         scenarios.sort { $0.id < $1.id }
+        let selected = scenarios.count
         if let shard {
             let (index, count) = try ScenarioSupport.parseShard(shard)
             scenarios = scenarios.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
         }
         guard !scenarios.isEmpty else {
-            throw Failure.input(
-                "no scenario matched \(paths.joined(separator: " "))\(tags.map { " with --tags '\($0)'" } ?? "")")
+            let filter = tags.map { " with --tags '\($0)'" } ?? ""
+            // An empty shard is not an empty selection: say which, so a CI matrix is fixed at the right place.
+            if selected > 0, let shard {
+                throw Failure.input(
+                    "shard \(shard) is empty: \(selected) scenario\(selected == 1 ? "" : "s") matched "
+                        + "\(paths.joined(separator: " "))\(filter), fewer than the shard's number; use fewer shards")
+            }
+            throw Failure.input("no scenario matched \(paths.joined(separator: " "))\(filter)")
+        }
+        // A report that cannot be written is found now, not after a long run on a card.
+        for (option, file) in [("--junit", junitFile), ("--json", jsonFile), ("--html", htmlFile)] {
+            guard let file else { continue }
+            do { try ReportFile.checkWritable(file) } catch {
+                throw Failure.environment("\(option) \(file): \(error.reason); nothing was run")
+            }
+        }
+        if let junitDirectory {
+            do {
+                try ReportFile.checkWritable((junitDirectory as NSString).appendingPathComponent("TEST-mynaconf.xml"))
+            } catch { throw Failure.environment("--junit-dir \(junitDirectory): \(error.reason); nothing was run") }
         }
 
         // Every profile the run needs is loaded, and every input hashed, before the first scenario: a problem with
@@ -393,7 +428,7 @@ struct RunCommand: AsyncParsableCommand {
             if let jsonFile { try ReportFile.writeAtomically(JSONReport.render(run), to: jsonFile) }
             if let htmlFile { try ReportFile.writeAtomically(HTMLReport.render(run), to: htmlFile) }
         } catch {
-            throw Failure.environment("cannot write a report: \(error)")
+            throw Failure.environment("\(error)")
         }
     }
 }

@@ -36,7 +36,7 @@ struct TimingsCommand: ParsableCommand {
     @Option(name: .customLong("install-budget"), help: "PHASE=DURATION, e.g. download=2s or region_creation=1500ms.")
     var budgets: [String] = []
 
-    @Option(name: .long, help: "Multiplier of the seed's averages, 1 to 1000 (default 1.5).")
+    @Option(name: .long, help: "Multiplier of the seed's averages, 1 to 1000.")
     var tolerance: Double = InstallBudgets.defaultTolerance
 
     func run() throws {

@@ -220,6 +220,16 @@ struct RunCommandTests {
         #expect(passed(again.stdout) == shards[1])
     }
 
+    @Test("An empty shard is a usage error that names the shard, not 'no scenario matched'")
+    func emptyShard() throws {
+        let result = try run(["run", "Scenarios/jpki/select-and-token.yaml", "--shard", "2/2"])
+        #expect(result.status == 2)
+        #expect(
+            result.stderr.contains(
+                "shard 2/2 is empty: 1 scenario matched Scenarios/jpki/select-and-token.yaml, fewer than the shard's "
+                    + "number; use fewer shards"), "\(result.stderr)")
+    }
+
     @Test(
         "Bad --shard and --tags are usage errors: exit 2",
         arguments: [
@@ -257,6 +267,20 @@ struct ReportCommandLineTests {
             // 1234 and ABC123 as the APDU bytes would show them.
             #expect(!text.contains("31 32 33 34") && !text.contains("41 42 43 31 32 33"), "\(file) holds a PIN")
         }
+    }
+
+    @Test("A report path that cannot be written stops the run before it starts: exit 3, the option and the reason")
+    func unwritableReportFirst() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("plain-\(UUID().uuidString)").path
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let result = try run(["run", "Scenarios/jpki/select-and-token.yaml", "--json", "\(file)/results.json"])
+        #expect(result.status == 3)
+        #expect(!result.stdout.contains("✓"), "a scenario ran: \(result.stdout)")
+        #expect(
+            result.stderr.contains(
+                "--json \(file)/results.json: cannot create directory \(file): \(file) is a file, not a directory; "
+                    + "nothing was run"), "\(result.stderr)")
     }
 
     @Test("--html writes the page; every report carries the commit and each input's SHA-256 as sha256sum computes it")

@@ -19,6 +19,22 @@ struct ReportFileTests {
         #expect(try entries(directory.appendingPathComponent("out/ci")) == ["junit.xml"])
     }
 
+    @Test("checkWritable makes the missing directories, leaves no file, and says which level is not a directory")
+    func checkWritable() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try ReportFile.checkWritable(directory.appendingPathComponent("out/ci/junit.xml").path)
+        #expect(try entries(directory.appendingPathComponent("out/ci")) == [])
+        let file = directory.appendingPathComponent("plain-file")
+        try ReportFile.writeAtomically("x", to: file.path)
+        let error = #expect(throws: ReportError.self) {
+            try ReportFile.checkWritable(file.path + "/deeper/junit.xml")
+        }
+        #expect(error?.reason == "cannot create directory \(file.path)/deeper: \(file.path) is a file, not a directory")
+        let directoryError = #expect(throws: ReportError.self) { try ReportFile.checkWritable(directory.path) }
+        #expect(directoryError?.reason == "a directory of that name exists")
+    }
+
     @Test("An existing file is replaced whole: a shorter report leaves nothing of the longer one, permissions kept")
     func replacesWhole() throws {
         let directory = try temporaryDirectory()

@@ -301,6 +301,24 @@ struct ScenarioExecutionTests {
         #expect(problems.first?.description.contains("Lc says 5 data bytes but 2 follow") == true)
     }
 
+    @Test("Bad hex in an apdu step is reported once, at the bad digit, not again by the static checks")
+    func badHexReportedOnce() throws {
+        let parser = ScenarioParser()
+        let scenario = try #require(
+            parser.parse(
+                file: "bad-hex.yaml",
+                text: """
+                    id: BAD-HEX
+                    title: x
+                    steps:
+                      - apdu: 00 A4 04 0C 02 3F 0G
+                    """))
+        let parsed = parser.diagnostics.map(\.description)
+        #expect(parsed == ["bad-hex.yaml:4:30: error: bad hex: invalid hex digit 'G'"])
+        let problems = StaticChecks.diagnostics(for: [scenario], variables: variables(try defaultProfile()))
+        #expect(problems.isEmpty, "\(problems)")
+    }
+
     @Test("The committed JPKI suite passes on the default card")
     func jpkiSuite() async throws {
         let catalog = ScenarioCatalog.load(paths: ["\(repositoryRoot)/Scenarios/jpki"])

@@ -182,6 +182,23 @@ struct LanguageTests {
             ])
     }
 
+    @Test("A script's expectation under a refused command line is checked, not reported as following no APDU")
+    func scriptorExpectationAfterBadCommand() {
+        let (_, problems) = parse(
+            """
+            00A4040C0AD392F00026010000000
+            # expect sw: 9000
+            00 B0 00 00 ZZ
+            # expect sw: 900
+            """, file: "Scenarios/jpki/bad.scr")
+        #expect(
+            problems.map(\.description) == [
+                "Scenarios/jpki/bad.scr:1:1: error: bad hex: odd number of hex digits (29)",
+                "Scenarios/jpki/bad.scr:3:13: error: bad hex: invalid hex digit 'Z'",
+                "Scenarios/jpki/bad.scr:4:1: error: '900' is not a status word (4 hex digits, ? for any digit)",
+            ])
+    }
+
     @Test("The suite of a file is its folder under Scenarios/")
     func suites() {
         #expect(ScenarioParser.suite(of: "/x/Scenarios/jpki/a.yaml") == "jpki")

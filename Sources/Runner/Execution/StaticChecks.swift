@@ -91,6 +91,9 @@ public enum StaticChecks {
     private static func evaluated(
         _ template: Template, _ variables: VariableStore, into found: inout [Diagnostic]
     ) -> EvaluatedBytes? {
+        // A literal that is not hex was reported by the parser, at the culprit's column; evaluating would say it
+        // again at the value's start.
+        for case .literal(let text, _) in template.parts where (try? Hex.decode(text)) == nil { return nil }
         for (path, _) in template.variables {
             switch path.first {
             case "card": if variables.card[path.joined(separator: ".")] == nil { return nil }

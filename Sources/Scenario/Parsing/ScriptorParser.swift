@@ -34,6 +34,7 @@ struct ScriptorParser {
         var requirements: [String] = []
         var pending = ""  // a command continued with "\"
         var pendingStart = (line: 0, column: 0)
+        var lastCommandRefused = false  // the last command line had bad hex or was not an APDU
         let lines = text.components(separatedBy: "\n")
         for (index, rawLine) in lines.enumerated() {
             let number = index + 1
@@ -42,7 +43,19 @@ struct ScriptorParser {
                 if line.hasPrefix("#") {
                     let comment = line.dropFirst().trimmingCharacters(in: .whitespaces)
                     if comment.lowercased().hasPrefix("expect") {
-                        applyExpectation(String(comment), line: number, to: &steps)
+                        // After a command line that was refused, its expectation is still checked, but on a
+                        // stand-in: "must follow an APDU line" would send the author to the wrong line.
+                        if lastCommandRefused {
+                            let location = at(number, 1)
+                            var standIn = [
+                                Step(
+                                    action: .apdu(Template(literal: "", location: location)),
+                                    expect: Expectation(statusWords: []), location: location)
+                            ]
+                            applyExpectation(String(comment), line: number, to: &standIn)
+                        } else {
+                            applyExpectation(String(comment), line: number, to: &steps)
+                        }
                     } else if comment.lowercased().hasPrefix("requirements:") {
                         guard steps.isEmpty, requirements.isEmpty else {
                             diagnostics.append(
@@ -62,6 +75,7 @@ struct ScriptorParser {
                 if lower.contains("exit") { break }
                 if lower.contains("reset") {
                     steps.append(Step(action: .reset, expect: Expectation(statusWords: []), location: at(number, 1)))
+                    lastCommandRefused = false
                     continue
                 }
                 pendingStart = (
@@ -76,7 +90,12 @@ struct ScriptorParser {
                 continue
             }
             pending += line
-            if let step = command(pending, line: pendingStart.line, column: pendingStart.column) { steps.append(step) }
+            if let step = command(pending, line: pendingStart.line, column: pendingStart.column) {
+                steps.append(step)
+                lastCommandRefused = false
+            } else {
+                lastCommandRefused = true
+            }
             pending = ""
         }
         if !pending.isEmpty {
