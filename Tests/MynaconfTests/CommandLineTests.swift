@@ -179,6 +179,14 @@ struct RunCommandTests {
         #expect(result.stdout.split(separator: "\n").last?.hasPrefix("19 passed, 0 failed") == true, "\(result.stdout)")
     }
 
+    @Test("The card-ap suite runs unchanged on a vendor's profile with its own manager AID and INS bytes")
+    func cardAPSuiteOnVendorProfile() throws {
+        let vendor = "Tests/MynaconfTests/Fixtures/cards/vendor-free-area.yaml"
+        let result = try run(["run", "Scenarios/card-ap", "--card", vendor])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").last?.hasPrefix("18 passed, 0 failed") == true, "\(result.stdout)")
+    }
+
     @Test("On a card with a blocked PIN the suite fails: exit 1")
     func suiteFailsOnBlockedCard() throws {
         let result = try run(["run", "Scenarios/jpki", "--card", "auth-pin-blocked"])

@@ -9,14 +9,15 @@ import Transport
 
 @testable import Runner
 
-/// Runs a scenario on the default card (or another of `Vectors/cards/`) with the free area's card variables (the
-/// MCAP-1 profile, an assumption).
+/// Runs a scenario on the default card (or another of `Vectors/cards/`, or a profile by path) with the free area's
+/// card variables (the MCAP-1 profile, an assumption).
 private func runFreeArea(_ steps: String, card: String = "default") async throws -> ScenarioResult {
     let parser = ScenarioParser()
     let text = "id: FA\ntitle: free area\nsteps:\n" + steps
     let scenario = try #require(parser.parse(file: "Scenarios/test/t.yaml", text: text), "\(parser.diagnostics)")
     #expect(parser.diagnostics.isEmpty, "\(parser.diagnostics)")
-    let profile = try CardProfile.load(path: "\(repositoryRoot)/Vectors/cards/\(card).yaml")
+    let profile = try CardProfile.load(
+        path: card.hasPrefix("/") ? card : "\(repositoryRoot)/Vectors/cards/\(card).yaml")
     var store = variables(profile)
     store.card.merge(profile.freeArea?.cardVariables ?? [:]) { current, _ in current }
     var execution = ScenarioExecution(
@@ -135,6 +136,27 @@ struct FreeAreaStepTests {
             steps.replacingOccurrences(of: "expect: { session_keys: fresh }", with: "expect: { sw: \"9000\" }"),
             card: "faulty/reused-session-key")
         #expect(unchecked.outcome == .passed, "\(unchecked.outcome)")
+    }
+
+    @Test("The installer steps speak the card profile's manager AID and INS bytes; a step's commands: still wins")
+    func vendorBytes() async throws {
+        // A vendor's profile: its own manager AID, and INS bytes rotated so each MCAP-1 byte means another command.
+        let vendor = "\(repositoryRoot)/Tests/MynaconfTests/Fixtures/cards/vendor-free-area.yaml"
+        let result = try await runFreeArea(installTypeD, card: vendor)
+        #expect(result.outcome == .passed, "\(result.outcome)")
+        let select = result.transcript.first { $0.command.hasPrefix("00 A4 04 0C 0A ") }
+        #expect(select?.command == "00 A4 04 0C 0A F0 56 45 4E 44 4F 52 4D 47 52", "the profile's manager AID")
+        let plain = result.transcript.compactMap(\.plainCommand)
+        #expect(plain.contains { $0.hasPrefix("80 E0 ") }, "LOAD is the profile's E0, not MCAP-1's E8: \(plain)")
+        #expect(plain.contains { $0.hasPrefix("80 E8 00 00 ") }, "WRITE USER ID is the profile's E8: \(plain)")
+
+        // Bytes the step writes are sent as written, whatever the profile says: this card then refuses the install.
+        let overridden = try await runFreeArea(
+            installTypeD.replacingOccurrences(
+                of: "    capture: user_id", with: "      commands: { load: 3E }\n    capture: user_id"),
+            card: vendor)
+        #expect(overridden.outcome != .passed)
+        #expect(overridden.transcript.compactMap(\.plainCommand).contains { $0.hasPrefix("80 3E ") })
     }
 
     @Test("secure: true with no session is an error that says how to open one")

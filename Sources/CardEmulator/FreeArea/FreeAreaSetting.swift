@@ -219,6 +219,10 @@ extension FreeAreaSetting {
             "card.free_area.suite": suite.rawValue,
         ]
         for (region, value) in regions { values["card.free_area.\(region.rawValue).key"] = Hex.encode(value.keySeed) }
+        // The management INS bytes, so the installer steps and raw APDUs speak the card's command profile.
+        for name in FreeAreaInstructions.keys {
+            values["card.free_area.commands.\(name)"] = instructions[name].map { Hex.encode([$0]) }
+        }
         for (name, package) in packages {
             let prefix = "card.free_area.packages.\(name)"
             values[prefix] = Hex.encode(package.encoded)

@@ -155,14 +155,17 @@ public struct ScenarioExecution {
                 seed: setup.key, suite: setup.suite, reference: setup.reference, step)
             protectionMode = setup.protect
             addTiming("mutual_authenticate @ \(place(step))", elapsed)
-        case .installAP(let spec):
+        case .installAP(var spec):
+            spec.session = withCardBytes(spec.session)
             (response, elapsed) = try await install(spec, step)
-        case .deleteAP(let session, let aid):
+        case .deleteAP(let given, let aid):
+            let session = withCardBytes(given)
             (response, elapsed) = try await manage(session, step) { (execution) throws(StepFailure) in
                 let aidBytes = try execution.hex(aid, step).bytes
                 return execution.command(0x80, session.commands.delete, 0x00, 0x00, data: Self.aidObject(aidBytes))
             }
-        case .moveOut(let session):
+        case .moveOut(let given):
+            let session = withCardBytes(given)
             (response, elapsed) = try await manage(session, step) { (execution) throws(StepFailure) in
                 execution.command(0x80, session.commands.moveOut, 0x00, 0x00)
             }

@@ -293,6 +293,23 @@ extension ScenarioExecution {
         BERTLV(tag: BERTag(0x4F), value: aid).encoded
     }
 
+    /// The session with the card's command profile where the step wrote none: the manager AID and INS bytes of the
+    /// card profile's free area (`card.free_area.manager_aid`, `card.free_area.commands.*`), so the shipped suite
+    /// runs on a vendor's profile unchanged; MCAP-1's where there is no profile (a real card).
+    func withCardBytes(_ given: FreeAreaSession) -> FreeAreaSession {
+        var session = given
+        let card = evaluator.store.card
+        if !session.managerGiven, let aid = card["card.free_area.manager_aid"] {
+            session.manager = Template(literal: aid, location: session.manager.location)
+        }
+        for name in FreeAreaCommands.names where !session.commands.given.contains(name) {
+            if let text = card["card.free_area.commands.\(name)"], let ins = try? Hex.decode(text), ins.count == 1 {
+                session.commands[name] = ins[0]
+            }
+        }
+        return session
+    }
+
     /// SELECT of the manager and authentication with the region's key; nil when both answered 90 00, else the
     /// answer that stopped it.
     private mutating func openManager(_ session: FreeAreaSession, _ step: Step) async throws(StepFailure) -> (

@@ -52,8 +52,11 @@ public struct FreeAreaSession: Sendable {
     public var suite: SecureMessagingSuiteName
     /// The manager's AID (MCAP-1: `F0 4D 59 4E 41 46 41 4D 47 52`).
     public var manager: Template
+    /// True when the step wrote `manager:`; otherwise the card profile's `free_area.manager_aid` applies where there
+    /// is one (an emulated card), and MCAP-1's AID where there is none (a real card).
     /// The management commands' INS bytes, as a card profile's `free_area.commands` names them.
     public var commands = FreeAreaCommands()
+    public var managerGiven = false
 
     public init(region: FreeAreaRegion, key: Template, suite: SecureMessagingSuiteName, manager: Template) {
         self.region = region
@@ -63,8 +66,8 @@ public struct FreeAreaSession: Sendable {
     }
 }
 
-/// The INS of each management command: MCAP-1's by default; a vendor whose card uses others writes `commands:` on
-/// the step, with the same names as a card profile's `free_area.commands`.
+/// The INS of each management command: the step's `commands:`, else the card profile's `free_area.commands` (an
+/// emulated card), else MCAP-1's (a real card, whose profile the harness does not have).
 public struct FreeAreaCommands: Sendable, Equatable {
     public var createRegion: UInt8 = 0xE0
     public var load: UInt8 = 0xE8
@@ -72,6 +75,8 @@ public struct FreeAreaCommands: Sendable, Equatable {
     public var activate: UInt8 = 0x44
     public var delete: UInt8 = 0xE4
     public var moveOut: UInt8 = 0xEE
+    /// The names the step wrote in `commands:`; the others may come from the card profile.
+    public var given: Set<String> = []
 
     public init() {}
 

@@ -544,6 +544,7 @@ public struct ScenarioParser {
                         throw node.error("INS \(text) is GET CHALLENGE, MUTUAL AUTHENTICATE or SELECT in the manager")
                     }
                     commands[name] = byte
+                    commands.given.insert(name)
                 }
                 var seen: [UInt8: String] = [:]
                 for name in FreeAreaCommands.names {
@@ -577,6 +578,7 @@ public struct ScenarioParser {
         }
         var session = FreeAreaSession(region: region, key: key, suite: suite, manager: manager)
         session.commands = commands
+        session.managerGiven = map["manager"] != nil
         return session
     }
 
@@ -943,7 +945,7 @@ struct VariableScopeCheck {
             let name = path.joined(separator: ".")
             guard ScenarioLanguage.isCardVariable(name) else {
                 return
-                    "unknown variable '\(name)'; the card offers: \((ScenarioLanguage.cardVariables + [ScenarioLanguage.freeAreaPackageVariable]).joined(separator: ", "))"
+                    "unknown variable '\(name)'; the card offers: \(ScenarioLanguage.cardVariablesOffered)"
             }
             return nil
         case "env":
@@ -963,15 +965,24 @@ struct VariableScopeCheck {
 
 extension ScenarioLanguage {
     /// What `${card.…}` can read: the card profile's values (on a real card, only what the environment supplies).
-    public static let cardVariables = [
-        "card.pins.auth", "card.pins.sign", "card.pins.text", "card.holder.my_number", "card.holder.name",
-        "card.holder.address", "card.holder.birth_date", "card.holder.sex", "card.as_of",
-        "card.pins.juki", "card.codes.a", "card.codes.b", "card.codes.birth_date", "card.holder.card_expiry",
-        "card.holder.security_code", "card.holder.municipality_code", "card.holder.card_serial",
-        "card.keys.common_ap", "card.revocation.crl",
-        "card.free_area.manager_aid", "card.free_area.suite", "card.free_area.local.key",
-        "card.free_area.extended.key",
-    ]
+    public static let cardVariables =
+        [
+            "card.pins.auth", "card.pins.sign", "card.pins.text", "card.holder.my_number", "card.holder.name",
+            "card.holder.address", "card.holder.birth_date", "card.holder.sex", "card.as_of",
+            "card.pins.juki", "card.codes.a", "card.codes.b", "card.codes.birth_date", "card.holder.card_expiry",
+            "card.holder.security_code", "card.holder.municipality_code", "card.holder.card_serial",
+            "card.keys.common_ap", "card.revocation.crl",
+            "card.free_area.manager_aid", "card.free_area.suite", "card.free_area.local.key",
+            "card.free_area.extended.key",
+        ] + (FreeAreaCommands.names + ["free_space"]).map { "card.free_area.commands.\($0)" }
+
+    /// The card variables as an error lists them: the management INS bytes as one entry with their names.
+    static var cardVariablesOffered: String {
+        let commands =
+            "card.free_area.commands.NAME[\((FreeAreaCommands.names + ["free_space"]).joined(separator: "|"))]"
+        let named = cardVariables.filter { !$0.hasPrefix("card.free_area.commands.") }
+        return (named + [commands, freeAreaPackageVariable]).joined(separator: ", ")
+    }
 
     /// A free-area package's variables: `card.free_area.packages.NAME` and its `.aid`, `.key`, `.suite`, `.password`
     /// (NAME is the profile's, so any name is accepted here; an unknown one fails when the scenario runs).
