@@ -255,7 +255,27 @@ public struct ScenarioExecution {
                 failure: failure("the card answered \(raw.count) byte(s), less than a status word", step), isError: true
             )
         }
+        try checkTriesSpent(command, response.statusWord, step)
         return (response, elapsed)
+    }
+
+    /// A scenario that spends a PIN try must say so (`destructive: true`): on a real card it is refused without
+    /// --allow-destructive, and an unmarked one would spend the holder's tries unasked. Any VERIFY or CHANGE
+    /// REFERENCE DATA with a value that the card answers `63 Cx` has spent one, on the emulator or a card, so the
+    /// mislabel shows in CI before the scenario meets a real card.
+    func checkTriesSpent(_ command: CommandAPDU?, _ status: StatusWord, _ step: Step) throws(StepFailure) {
+        guard !scenarioMaySpendTries, let command, [0x20, 0x24].contains(command.ins), !command.data.isEmpty,
+            status.sw1 == 0x63, status.sw2 & 0xF0 == 0xC0
+        else { return }
+        let name = command.ins == 0x20 ? "VERIFY" : "CHANGE REFERENCE DATA"
+        throw StepFailure(
+            failure: failure(
+                "\(name) spent a PIN try (the card answered \(Hex.encode([status.sw1, status.sw2], separator: " "))), "
+                    + "but the scenario is not marked destructive: add `destructive: true`, or a run on a real card "
+                    + "spends the holder's tries without --allow-destructive",
+                step, expected: "a scenario that spends tries is marked destructive: true",
+                actual: Hex.encode([status.sw1, status.sw2])),
+            isError: false)
     }
 
     /// Follows the SELECTs (and READs by short EF identifier) that succeeded, as the card does.
