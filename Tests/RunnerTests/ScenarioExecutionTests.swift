@@ -84,6 +84,34 @@ struct ScenarioExecutionTests {
         #expect(marked.outcome == .passed, "\(marked.outcome)")
     }
 
+    @Test("A PIN from the environment is meant to be right: refused, the step's own expectation says so")
+    func refusedCredentialIsNotAMislabel() async throws {
+        let named = try await run(
+            """
+            id: T
+            title: t
+            steps:
+              - select: jpki
+              - verify: { ef: "0018", pin: "${env.MYNA_AUTH_PIN}" }
+            """, environment: ["MYNA_AUTH_PIN": "9999"])
+        guard case .failed(let failure) = named.outcome else {
+            Issue.record("a refused PIN passed: \(named.outcome)")
+            return
+        }
+        #expect(failure.message.hasPrefix("unexpected status word 63C2"), "\(failure)")
+        let raw = try await run(
+            """
+            id: T
+            title: t
+            steps:
+              - select: jpki
+              - select: { ef: "0018" }
+              - apdu: 00 20 00 80 04 ${env.MYNA_AUTH_PIN}
+                expect: { sw: 63C2 }
+            """, environment: ["MYNA_AUTH_PIN": "9999"])
+        #expect(raw.outcome == .passed, "\(raw.outcome)")
+    }
+
     @Test("Asking the tries left (an empty VERIFY) and the right PIN spend none: no destructive mark needed")
     func triesAskedNotSpent() async throws {
         let result = try await run(

@@ -255,17 +255,27 @@ public struct ScenarioExecution {
                 failure: failure("the card answered \(raw.count) byte(s), less than a status word", step), isError: true
             )
         }
-        try checkTriesSpent(command, response.statusWord, step)
+        try checkTriesSpent(command, apdu, response.statusWord, step)
         return (response, elapsed)
     }
 
     /// A scenario that spends a PIN try must say so (`destructive: true`): on a real card it is refused without
-    /// --allow-destructive, and an unmarked one would spend the holder's tries unasked. Any VERIFY or CHANGE
-    /// REFERENCE DATA with a value that the card answers `63 Cx` has spent one, on the emulator or a card, so the
-    /// mislabel shows in CI before the scenario meets a real card.
-    func checkTriesSpent(_ command: CommandAPDU?, _ status: StatusWord, _ step: Step) throws(StepFailure) {
-        guard !scenarioMaySpendTries, let command, [0x20, 0x24].contains(command.ins), !command.data.isEmpty,
-            status.sw1 == 0x63, status.sw2 & 0xF0 == 0xC0
+    /// --allow-destructive, and an unmarked one would spend the holder's tries unasked. A VERIFY or CHANGE
+    /// REFERENCE DATA with a value written in the scenario that the card answers `63 Cx` has spent one, on the
+    /// emulator or a card, so the mislabel shows in CI before the scenario meets a real card. A value from the card
+    /// profile or the environment is meant to be right: if the card refuses it, the step's own expectation says so.
+    func checkTriesSpent(_ command: CommandAPDU?, _ sent: EvaluatedBytes, _ status: StatusWord, _ step: Step)
+        throws(StepFailure)
+    {
+        // The named steps mask every PIN they send, so whether it came from a variable is in the step as written.
+        let fromVariables: Bool
+        switch step.action {
+        case .verify(_, let pin): fromVariables = pin?.hasExpressions ?? false
+        case .changePIN(_, let newPIN): fromVariables = newPIN.hasExpressions
+        default: fromVariables = sent.hasSecret
+        }
+        guard !scenarioMaySpendTries, !fromVariables, let command, [0x20, 0x24].contains(command.ins),
+            !command.data.isEmpty, status.sw1 == 0x63, status.sw2 & 0xF0 == 0xC0
         else { return }
         let name = command.ins == 0x20 ? "VERIFY" : "CHANGE REFERENCE DATA"
         throw StepFailure(
