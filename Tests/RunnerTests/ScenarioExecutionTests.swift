@@ -59,6 +59,74 @@ struct ScenarioExecutionTests {
         #expect(result.transcript.last?.step == "Scenarios/test/t.yaml:7:5")
     }
 
+    @Test(
+        "A wrong PIN or password (63 Cx) fails a scenario not marked destructive, naming the fix; marked, it passes",
+        arguments: [("0018", "9999", "63 C2"), ("001B", "WRONG1", "63 C4")])
+    func unmarkedSpentTry(ef: String, wrong: String, answer: String) async throws {
+        let scenario = """
+            id: T
+            title: t
+            steps:
+              - select: jpki
+              - verify: { ef: "\(ef)", pin: "\(wrong)" }
+                expect: { sw: "\(answer.replacingOccurrences(of: " ", with: ""))" }
+            """
+        let unmarked = try await run(scenario)
+        guard case .failed(let failure) = unmarked.outcome else {
+            Issue.record("a scenario that spent a try passed unmarked: \(unmarked.outcome)")
+            return
+        }
+        #expect(failure.message.hasPrefix("VERIFY spent a PIN try (the card answered \(answer))"), "\(failure)")
+        #expect(failure.message.contains("add `destructive: true`"))
+        #expect(failure.location == "Scenarios/test/t.yaml:5:5", "\(failure.location)")
+        #expect(!failure.message.contains(wrong) && !failure.actual.contains(wrong), "the PIN stays out of reports")
+        let marked = try await run(scenario.replacingOccurrences(of: "steps:", with: "destructive: true\nsteps:"))
+        #expect(marked.outcome == .passed, "\(marked.outcome)")
+    }
+
+    @Test("A PIN from the environment is meant to be right: refused, the step's own expectation says so")
+    func refusedCredentialIsNotAMislabel() async throws {
+        let named = try await run(
+            """
+            id: T
+            title: t
+            steps:
+              - select: jpki
+              - verify: { ef: "0018", pin: "${env.MYNA_AUTH_PIN}" }
+            """, environment: ["MYNA_AUTH_PIN": "9999"])
+        guard case .failed(let failure) = named.outcome else {
+            Issue.record("a refused PIN passed: \(named.outcome)")
+            return
+        }
+        #expect(failure.message.hasPrefix("unexpected status word 63C2"), "\(failure)")
+        let raw = try await run(
+            """
+            id: T
+            title: t
+            steps:
+              - select: jpki
+              - select: { ef: "0018" }
+              - apdu: 00 20 00 80 04 ${env.MYNA_AUTH_PIN}
+                expect: { sw: 63C2 }
+            """, environment: ["MYNA_AUTH_PIN": "9999"])
+        #expect(raw.outcome == .passed, "\(raw.outcome)")
+    }
+
+    @Test("Asking the tries left (an empty VERIFY) and the right PIN spend none: no destructive mark needed")
+    func triesAskedNotSpent() async throws {
+        let result = try await run(
+            """
+            id: T
+            title: t
+            steps:
+              - select: jpki
+              - verify: { ef: "0018" }
+                expect: { sw: 63C3 }
+              - verify: { ef: "0018", pin: "${card.pins.auth}" }
+            """)
+        #expect(result.outcome == .passed, "\(result.outcome)")
+    }
+
     @Test("A failed expectation names the step's file:line:column, what was expected and what came back")
     func failing() async throws {
         let result = try await run(

@@ -255,7 +255,37 @@ public struct ScenarioExecution {
                 failure: failure("the card answered \(raw.count) byte(s), less than a status word", step), isError: true
             )
         }
+        try checkTriesSpent(command, apdu, response.statusWord, step)
         return (response, elapsed)
+    }
+
+    /// A scenario that spends a PIN try must say so (`destructive: true`): on a real card it is refused without
+    /// --allow-destructive, and an unmarked one would spend the holder's tries unasked. A VERIFY or CHANGE
+    /// REFERENCE DATA with a value written in the scenario that the card answers `63 Cx` has spent one, on the
+    /// emulator or a card, so the mislabel shows in CI before the scenario meets a real card. A value from the card
+    /// profile or the environment is meant to be right: if the card refuses it, the step's own expectation says so.
+    func checkTriesSpent(_ command: CommandAPDU?, _ sent: EvaluatedBytes, _ status: StatusWord, _ step: Step)
+        throws(StepFailure)
+    {
+        // The named steps mask every PIN they send, so whether it came from a variable is in the step as written.
+        let fromVariables: Bool
+        switch step.action {
+        case .verify(_, let pin): fromVariables = pin?.hasExpressions ?? false
+        case .changePIN(_, let newPIN): fromVariables = newPIN.hasExpressions
+        default: fromVariables = sent.hasSecret
+        }
+        guard !scenarioMaySpendTries, !fromVariables, let command, [0x20, 0x24].contains(command.ins),
+            !command.data.isEmpty, status.sw1 == 0x63, status.sw2 & 0xF0 == 0xC0
+        else { return }
+        let name = command.ins == 0x20 ? "VERIFY" : "CHANGE REFERENCE DATA"
+        throw StepFailure(
+            failure: failure(
+                "\(name) spent a PIN try (the card answered \(Hex.encode([status.sw1, status.sw2], separator: " "))), "
+                    + "but the scenario is not marked destructive: add `destructive: true`, or a run on a real card "
+                    + "spends the holder's tries without --allow-destructive",
+                step, expected: "a scenario that spends tries is marked destructive: true",
+                actual: Hex.encode([status.sw1, status.sw2])),
+            isError: false)
     }
 
     /// Follows the SELECTs (and READs by short EF identifier) that succeeded, as the card does.

@@ -173,6 +173,7 @@ extension ScenarioExecution {
             TranscriptEntry(
                 command: Hex.encode(wire, separator: " "), response: wireText, duration: elapsed, step: place(step),
                 plainCommand: "\(plainText) (\(note))", plainResponse: plainResponse))
+        try checkTriesSpent(try? CommandAPDU(bytes: apdu.bytes), apdu, response.statusWord, step)
         return (response, elapsed)
     }
 
