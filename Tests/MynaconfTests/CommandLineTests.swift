@@ -113,7 +113,8 @@ struct CommandLineTests {
         #expect(junit.contains("pcscd is not running"))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/r.json")))
         let object = try #require(json as? [String: Any])
-        #expect((object["stopReason"] as? String)?.contains("pcscd is not running") == true, "\(object)")
+        let runFields = try #require(object["run"] as? [String: Any], "\(object)")
+        #expect((runFields["stopReason"] as? String)?.contains("pcscd is not running") == true, "\(runFields)")
         #expect((object["scenarios"] as? [Any])?.isEmpty == true)
     }
 
