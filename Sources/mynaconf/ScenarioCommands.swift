@@ -257,54 +257,66 @@ struct RunCommand: AsyncParsableCommand {
             isRealCard ? RealCardPolicy(allowDestructive: allowDestructive, showPersonalData: showPersonalData) : nil
         var persistent: (any CardChannel)?
         var behindReader: PCSCChannel?
-        if let reader {
-            let channel = try await ReaderTarget.connect(reader)
-            behindReader = channel
-            persistent = channel
-            target.reader = reader
-            if emulatedBehindReader {
-                try await Self.restore(channel, profile: defaultProfile, checking: true)
-                target.cardProfile = defaultProfile.name
-                var evidence = Evidence.card(madeFrom: defaultProfile)
-                evidence.atr = Hex.encode(await channel.atr(), separator: " ")
-                target.cards = [evidence]
-                target.atr = evidence.atr
-            } else {
-                target.cardProfile = "real card"
-                target.isRealCard = true
-            }
-            let firmware = ReaderTarget.firmware(of: reader, isVirtual: emulatedBehindReader)
-            target.readerFirmware = firmware.version
-            target.readerFirmwareNote = firmware.note
-        } else if asRealCard {
-            persistent = EmulatedChannel(
-                card: EmulatedCard(profile: defaultProfile), readerName: "mynaconf built-in emulator (as a real card)")
-            target.reader = "mynaconf built-in emulator (as a real card)"
-            target.cardProfile = "real card (emulated: \(defaultProfile.name))"
-            target.isRealCard = true
-        }
         // A faulty card forced with --card runs only the scenarios written for the card it copies.
         let forcedProfile = card != nil && !asRealCard ? defaultProfile : nil
         if let forcedProfile, !forcedProfile.chip.faults.isEmpty {
             target.expectedFailures = forcedProfile.chip.expectedFailures
         }
         var identity: CardIdentity?
-        if let persistent, policy != nil {
-            let atr: [UInt8]
-            do {
-                atr = try await persistent.reset()
-            } catch {
-                throw Failure.environment("cannot reset the card in '\(persistent.readerName)': \(error)")
+        // The reader or the card cannot be reached: the reports are still written, empty and saying why, so a CI
+        // gate that reads them sees the cause and not a missing file (the exit code is 3 all the same).
+        do {
+            if let reader {
+                let channel = try await ReaderTarget.connect(reader)
+                behindReader = channel
+                persistent = channel
+                target.reader = reader
+                if emulatedBehindReader {
+                    try await Self.restore(channel, profile: defaultProfile, checking: true)
+                    target.cardProfile = defaultProfile.name
+                    var evidence = Evidence.card(madeFrom: defaultProfile)
+                    evidence.atr = Hex.encode(await channel.atr(), separator: " ")
+                    target.cards = [evidence]
+                    target.atr = evidence.atr
+                } else {
+                    target.cardProfile = "real card"
+                    target.isRealCard = true
+                }
+                let firmware = ReaderTarget.firmware(of: reader, isVirtual: emulatedBehindReader)
+                target.readerFirmware = firmware.version
+                target.readerFirmwareNote = firmware.note
+            } else if asRealCard {
+                persistent = EmulatedChannel(
+                    card: EmulatedCard(profile: defaultProfile),
+                    readerName: "mynaconf built-in emulator (as a real card)")
+                target.reader = "mynaconf built-in emulator (as a real card)"
+                target.cardProfile = "real card (emulated: \(defaultProfile.name))"
+                target.isRealCard = true
             }
-            identity = await CardIdentity.read(from: persistent)
-            // What the reports keep of a real card is what was read from it, not what a profile says.
-            target.atr = Hex.encode(atr, separator: " ")
-            target.cards = [
-                CardUnderTest(
-                    profile: nil, atr: target.atr,
-                    authenticationCertificateSerial: identity.flatMap { try? Hex.decode($0.certificateSerial) }
-                        .map { Hex.encode($0, separator: " ") })
-            ]
+            if let persistent, policy != nil {
+                let atr: [UInt8]
+                do {
+                    atr = try await persistent.reset()
+                } catch {
+                    throw Failure.environment("cannot reset the card in '\(persistent.readerName)': \(error)")
+                }
+                identity = await CardIdentity.read(from: persistent)
+                // What the reports keep of a real card is what was read from it, not what a profile says.
+                target.atr = Hex.encode(atr, separator: " ")
+                target.cards = [
+                    CardUnderTest(
+                        profile: nil, atr: target.atr,
+                        authenticationCertificateSerial: identity.flatMap { try? Hex.decode($0.certificateSerial) }
+                            .map { Hex.encode($0, separator: " ") })
+                ]
+            }
+        } catch let failure as Failure where failure.exitCode == Failure.environmentError {
+            var run = RunResult(
+                target: target, startedAt: startedAt, duration: clock.now - start, scenarios: [], interrupted: true,
+                endedAt: Date(), inputs: inputs)
+            run.stopReason = failure.message
+            try writeReports(run)
+            throw failure
         }
         runLoop: for _ in 0..<`repeat` {
             for scenario in scenarios {

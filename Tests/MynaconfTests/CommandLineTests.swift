@@ -94,6 +94,30 @@ struct CommandLineTests {
         #expect(both.status == 2, "\(both.stderr)")
     }
 
+    @Test("run --reader without pcscd still writes its reports: no test run, and why, for the CI gate that reads them")
+    func reportsWhenTheReaderIsUnreachable() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "unreachable-\(UUID().uuidString)"
+        )
+        .path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try run(
+            [
+                "run", "Scenarios/jpki/select-and-token.yaml", "--reader", "R 00 00", "--junit", "\(directory)/j.xml",
+                "--json", "\(directory)/r.json",
+            ], environment: ["PCSCLITE_CSOCK_NAME": "/nonexistent/pcscd.comm"])
+        #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
+        let junit = try String(contentsOfFile: "\(directory)/j.xml", encoding: .utf8)
+        #expect(junit.contains("tests=\"0\""), "\(junit)")
+        #expect(junit.contains("<property name=\"run.stop-reason\" value=\"--reader &apos;R 00 00&apos;: "), "\(junit)")
+        #expect(junit.contains("pcscd is not running"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/r.json")))
+        let object = try #require(json as? [String: Any])
+        let runFields = try #require(object["run"] as? [String: Any], "\(object)")
+        #expect((runFields["stopReason"] as? String)?.contains("pcscd is not running") == true, "\(runFields)")
+        #expect((object["scenarios"] as? [Any])?.isEmpty == true)
+    }
+
     @Test("run --help says which target is the default and what --reader does between scenarios")
     func runHelp() throws {
         let result = try run(["run", "--help"])
@@ -397,7 +421,9 @@ struct RealCardRuleTests {
 
     @Test("Without credentials in the environment, scenarios that need them are skipped with the variable named")
     func credentialsOnlyFromEnvironment() throws {
-        let result = try runReal(["Scenarios/jpki/sign-authentication-key.yaml", "Scenarios/jpki/read-binary-bounds.yaml"])
+        let result = try runReal([
+            "Scenarios/jpki/sign-authentication-key.yaml", "Scenarios/jpki/read-binary-bounds.yaml",
+        ])
         #expect(result.status == 0, "\(result.stdout)")
         #expect(result.stdout.contains("skipped: needs MYNA_AUTH_PIN set in the environment"))
         #expect(result.stdout.contains("1 passed, 0 failed, 1 skipped"))
@@ -405,10 +431,15 @@ struct RealCardRuleTests {
 
     @Test("Destructive and invasive scenarios are refused without --allow-destructive")
     func destructiveRefused() throws {
-        let refused = try runReal(["Scenarios/jpki/auth-pin-lockout.yaml", "Scenarios/jpki/key-extraction-auth.yaml"], environment: Self.credentials)
-        #expect(refused.stdout.contains("destructive (can spend PIN tries): refused on a real card without --allow-destructive"))
+        let refused = try runReal(
+            ["Scenarios/jpki/auth-pin-lockout.yaml", "Scenarios/jpki/key-extraction-auth.yaml"],
+            environment: Self.credentials)
+        #expect(
+            refused.stdout.contains(
+                "destructive (can spend PIN tries): refused on a real card without --allow-destructive"))
         #expect(refused.stdout.contains("invasive (attacks the card): refused"))
-        let allowed = try runReal(["Scenarios/jpki/auth-pin-lockout.yaml", "--allow-destructive"], environment: Self.credentials)
+        let allowed = try runReal(
+            ["Scenarios/jpki/auth-pin-lockout.yaml", "--allow-destructive"], environment: Self.credentials)
         #expect(allowed.status == 0, "\(allowed.stdout)")
     }
 
@@ -417,8 +448,10 @@ struct RealCardRuleTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rc-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try "id: A\ntitle: a\ncard: auth-pin-blocked\nsteps:\n  - select: jpki\n".write(toFile: "\(directory)/a.yaml", atomically: true, encoding: .utf8)
-        try "id: B\ntitle: b\nsteps:\n  - select: jpki\n  - apdu: 00 B0 00 00 ${lc(card.holder.name)}\n".write(toFile: "\(directory)/b.yaml", atomically: true, encoding: .utf8)
+        try "id: A\ntitle: a\ncard: auth-pin-blocked\nsteps:\n  - select: jpki\n".write(
+            toFile: "\(directory)/a.yaml", atomically: true, encoding: .utf8)
+        try "id: B\ntitle: b\nsteps:\n  - select: jpki\n  - apdu: 00 B0 00 00 ${lc(card.holder.name)}\n".write(
+            toFile: "\(directory)/b.yaml", atomically: true, encoding: .utf8)
         let result = try runReal([directory])
         #expect(result.stdout.contains("needs the emulated card profile 'auth-pin-blocked'"))
         #expect(result.stdout.contains("needs values a real card's holder has not given: card.holder.name"))
@@ -429,7 +462,10 @@ struct RealCardRuleTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("guard-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let result = try runReal(
-            ["Scenarios/jpki/sign-authentication-key.yaml", "Scenarios/jpki/read-binary-bounds.yaml", "--card", "auth-pin-one-try", "--json", "\(directory)/r.json"],
+            [
+                "Scenarios/jpki/sign-authentication-key.yaml", "Scenarios/jpki/read-binary-bounds.yaml", "--card",
+                "auth-pin-one-try", "--json", "\(directory)/r.json",
+            ],
             environment: Self.credentials)
         #expect(result.status == 1)
         #expect(result.stdout.contains("stopped before a PIN step on a real card: the credential has 1 try left"))
@@ -443,9 +479,11 @@ struct RealCardRuleTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pd-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let scenario = "Scenarios/jpki/sign-signing-key.yaml"
-        let masked = try runReal([scenario, "--junit", "\(directory)/m.xml", "--json", "\(directory)/m.json"], environment: Self.credentials)
+        let masked = try runReal(
+            [scenario, "--junit", "\(directory)/m.xml", "--json", "\(directory)/m.json"], environment: Self.credentials)
         #expect(masked.status == 0, "\(masked.stdout)")
-        let shown = try runReal([scenario, "--show-personal-data", "--json", "\(directory)/s.json"], environment: Self.credentials)
+        let shown = try runReal(
+            [scenario, "--show-personal-data", "--json", "\(directory)/s.json"], environment: Self.credentials)
         #expect(shown.status == 0)
         for file in ["m.xml", "m.json"] {
             let text = try String(contentsOfFile: "\(directory)/\(file)", encoding: .utf8)
