@@ -16,6 +16,10 @@ struct InstallTimingsCommandTests {
         let result = try run(["timings", sample, "--json", json, "--junit", junit])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("2 complete installs"))
+        #expect(
+            result.stdout.contains(
+                "whole card: slowest install 94.6 s + 60 s operator steps = 154.6 s, budget 180 s "
+                    + "(seed 000's 2-3 minutes): kept"), "\(result.stdout)")
         let report = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
         #expect(report["cardApProfile"] as? String == "mynaconf MCAP-1 (assumption)")
@@ -33,6 +37,31 @@ struct InstallTimingsCommandTests {
         let result = try run(["timings", sample, "--install-budget", "download=2s"])
         #expect(result.status == 1)
         #expect(result.stdout.contains("OVER BUDGET") && result.stdout.contains("install timings: FAILED"))
+    }
+
+    @Test("Installs that keep every phase's budget but not the whole card's 3 minutes fail, and say so")
+    func wholeCardOverBudget() throws {
+        // The sample one and a half times slower: region creation 87 s and download 51 s stay within their budgets,
+        // but the slowest install, 141.9 s, plus the 60 s of operator steps passes 180 s.
+        let text = try String(contentsOfFile: "\(repositoryRoot)/\(sample)", encoding: .utf8)
+        let slower = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard let space = line.firstIndex(of: " "), let time = Double(line[..<space]) else { return String(line) }
+            return String(format: "%.1f", time * 1.5) + line[space...]
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("slow-\(UUID()).txt").path
+        try slower.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try run(["timings", path])
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        let phasesOver = result.stdout.split(separator: "\n").filter {
+            $0.hasSuffix("OVER BUDGET") && !$0.hasPrefix("whole card")
+        }
+        #expect(phasesOver.isEmpty, "no phase is over its own budget: \(result.stdout)")
+        #expect(
+            result.stdout.contains(
+                "+ 60 s operator steps = 201.9 s, budget 180 s (seed 000's 2-3 minutes): OVER BUDGET"),
+            "\(result.stdout)")
+        #expect(result.stdout.hasSuffix("install timings: FAILED\n"))
     }
 
     @Test("Bad input is named file:line:column with exit 2")
