@@ -207,7 +207,7 @@ struct LanguageTests {
         #expect(
             problems.map(\.description) == [
                 "Scenarios/jpki/continued.scr:2:12: error: bad hex: invalid hex digit 'Z'",
-                "Scenarios/jpki/continued.scr:5:11: error: bad hex: invalid hex digit 'G'",
+                "Scenarios/jpki/continued.scr:5:12: error: bad hex: invalid hex digit 'G'",
             ])
     }
 
