@@ -199,6 +199,18 @@ struct LanguageTests {
             ])
     }
 
+    @Test("Bad hex on a line continued with \\ is reported on the line and column where it stands")
+    func scriptorContinuedLineColumn() {
+        let (_, problems) = parse(
+            "00 A4 04 0C \\\n  0A D3 92 ZZ 00 26 01 00 00 00 01\n00 A4 04 0C\\\n0A D3 92 F0 00 26 01\\\n 00 00 00 0G\n",
+            file: "Scenarios/jpki/continued.scr")
+        #expect(
+            problems.map(\.description) == [
+                "Scenarios/jpki/continued.scr:2:12: error: bad hex: invalid hex digit 'Z'",
+                "Scenarios/jpki/continued.scr:5:12: error: bad hex: invalid hex digit 'G'",
+            ])
+    }
+
     @Test("The suite of a file is its folder under Scenarios/")
     func suites() {
         #expect(ScenarioParser.suite(of: "/x/Scenarios/jpki/a.yaml") == "jpki")

@@ -33,6 +33,7 @@ struct ScriptorParser {
         var title: String?
         var requirements: [String] = []
         var pending = ""  // a command continued with "\"
+        var pieces: [ContinuedLine] = []  // where each of its lines starts in `pending`
         var pendingStart = (line: 0, column: 0)
         var lastCommandRefused = false  // the last command line had bad hex or was not an APDU
         let lines = text.components(separatedBy: "\n")
@@ -85,18 +86,20 @@ struct ScriptorParser {
                     } ?? 1
                 )
             }
+            pieces.append(ContinuedLine(line: number, start: pending.count))
             if line.hasSuffix("\\") {
                 pending += line.dropLast() + " "
                 continue
             }
             pending += line
-            if let step = command(pending, line: pendingStart.line, column: pendingStart.column) {
+            if let step = command(pending, pieces: pieces, column: pendingStart.column) {
                 steps.append(step)
                 lastCommandRefused = false
             } else {
                 lastCommandRefused = true
             }
             pending = ""
+            pieces = []
         }
         if !pending.isEmpty {
             diagnostics.append(
@@ -114,15 +117,24 @@ struct ScriptorParser {
             location: at(1, 1))
     }
 
-    /// One APDU line: hex bytes, spaced or not. It must be a well-formed command APDU (Lc agreeing with the data).
-    private mutating func command(_ text: String, line: Int, column: Int) -> Step? {
-        let location = at(line, column)
+    /// A line of a command continued with `\`: its number, and where its text starts in the joined command.
+    private struct ContinuedLine {
+        var line: Int
+        var start: Int
+    }
+
+    /// One APDU line (or lines joined by `\`): hex bytes, spaced or not. It must be a well-formed command APDU (Lc
+    /// agreeing with the data). Bad hex is reported on the line and column where it stands in the file.
+    private mutating func command(_ text: String, pieces: [ContinuedLine], column: Int) -> Step? {
+        let first = pieces.first?.line ?? 1
+        let location = at(first, column)
         let bytes: [UInt8]
         do {
             bytes = try Hex.decode(text)
         } catch {
             let offset = error.offsetUnit == .column ? (error.offset ?? 1) : 1
-            diagnostics.append(Diagnostic("bad hex: \(error.message)", at: at(line, offset)))
+            let piece = pieces.last { $0.start < offset } ?? ContinuedLine(line: first, start: 0)
+            diagnostics.append(Diagnostic("bad hex: \(error.message)", at: at(piece.line, offset - piece.start)))
             return nil
         }
         do {
