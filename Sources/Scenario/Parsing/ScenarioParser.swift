@@ -826,10 +826,12 @@ public struct ScenarioParser {
     private func certificateExpectation(_ node: YAMLNode, scope: VariableScopeCheck) -> CertificateExpectation? {
         guard
             let map = value({ () throws(Diagnostic) in
-                try mapping(node, allowing: [
-                    "chain_to", "valid_on", "not_valid_on", "subject", "issuer", "key_usage", "extended_key_usage",
-                    "policies", "revocation",
-                ])
+                try mapping(
+                    node,
+                    allowing: [
+                        "chain_to", "valid_on", "not_valid_on", "subject", "issuer", "key_usage", "extended_key_usage",
+                        "policies", "revocation",
+                    ])
             })
         else { return nil }
         var expectation = CertificateExpectation(location: node.location)
