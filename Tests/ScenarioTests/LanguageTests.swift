@@ -116,15 +116,16 @@ struct LanguageTests {
             """)
         let found = problems.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0) \($0.message)" }
         #expect(
-            found.map { String($0.prefix { $0 != "(" && $0 != ";" }) }.sorted() == [
-                "4:27 steps[0].verify: unknown key 'pinn' ",
-                "5:5 steps[0]: unknown key 'expekt' ",
-                // Read as `expect`, so its own mistake is found in the same run.
-                "5:25 steps[0].expect: unknown key 'dta' ",
-                "6:5 steps[1]: unknown key 'selekt' ",
-                "7:19 steps[2].install_ap: unknown key 'regoin' ",
-                "8:5 steps[3]: unknown key 'frobnicate'",
-            ].sorted(), "\(found)")
+            found.map { String($0.prefix { $0 != "(" && $0 != ";" }) }.sorted()
+                == [
+                    "4:27 steps[0].verify: unknown key 'pinn' ",
+                    "5:5 steps[0]: unknown key 'expekt' ",
+                    // Read as `expect`, so its own mistake is found in the same run.
+                    "5:25 steps[0].expect: unknown key 'dta' ",
+                    "6:5 steps[1]: unknown key 'selekt' ",
+                    "7:19 steps[2].install_ap: unknown key 'regoin' ",
+                    "8:5 steps[3]: unknown key 'frobnicate'",
+                ].sorted(), "\(found)")
         #expect(!found.contains { $0.contains("missing key") || $0.contains("needs one action") })
     }
 
