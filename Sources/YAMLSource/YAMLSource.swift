@@ -168,7 +168,18 @@ public struct YAMLNode {
     /// The node as a mapping whose keys must all be in `allowed`; an unknown key is reported at the key itself,
     /// with the closest allowed key as a hint, because a misspelt key silently ignored is a test that lies.
     public func mapping(allowing allowed: [String]) throws(Diagnostic) -> YAMLMapping {
+        var unknown: [Diagnostic] = []
+        let mapping = try mapping(allowing: allowed, unknown: &unknown)
+        if let first = unknown.first { throw first }
+        return mapping
+    }
+
+    /// The same, but an unknown key is added to `unknown` and reading goes on, so the known keys' own mistakes are
+    /// found too: every problem at once, as `lint` promises. A key that is a likely typo of an allowed one the mapping
+    /// lacks is read as that one (`selekt:` as `select:`), so the typo is reported once, not again as a missing key.
+    public func mapping(allowing allowed: [String], unknown: inout [Diagnostic]) throws(Diagnostic) -> YAMLMapping {
         guard case .mapping(let pairs) = node else { throw error("expected a mapping, found \(kind)") }
+        let written = Set(pairs.compactMap { if case .scalar(let scalar) = $0.0 { scalar.string } else { nil } })
         var entries: [(key: String, keyNode: YAMLNode, value: YAMLNode)] = []
         for (keyNode, value) in pairs {
             let key = YAMLNode(keyNode, file: file, path: path)
@@ -177,9 +188,15 @@ public struct YAMLNode {
             let childPath = path.isEmpty ? name : "\(path).\(name)"
             guard allowed.contains(name) else {
                 var message = "unknown key '\(name)'"
-                if let hint = closest(to: name, in: allowed) { message += " (did you mean '\(hint)'?)" }
+                let hint = closest(to: name, in: allowed)
+                if let hint { message += " (did you mean '\(hint)'?)" }
                 message += "; allowed here: \(allowed.joined(separator: ", "))"
-                throw key.error(message)
+                unknown.append(key.error(message))
+                if let hint, !written.contains(hint), !entries.contains(where: { $0.key == hint }) {
+                    let hintPath = path.isEmpty ? hint : "\(path).\(hint)"
+                    entries.append((hint, key, YAMLNode(value, file: file, path: hintPath)))
+                }
+                continue
             }
             entries.append((name, key, YAMLNode(value, file: file, path: childPath)))
         }

@@ -101,6 +101,34 @@ struct LanguageTests {
         }
     }
 
+    @Test("An unknown key hides nothing else in its step; a typo is reported once, not again as what it left out")
+    func unknownKeysAllAtOnce() {
+        let (_, problems) = parse(
+            """
+            id: TWO
+            title: t
+            steps:
+              - verify: { ef: "0018", pinn: "1234" }
+                expekt: { sw: 9000, dta: 00 }
+              - selekt: jpki
+              - install_ap: { regoin: local, key: 00112233445566778899AABBCCDDEEFF, package: 70 00 }
+              - frobnicate: 1
+            """)
+        let found = problems.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0) \($0.message)" }
+        #expect(
+            found.map { String($0.prefix { $0 != "(" && $0 != ";" }) }.sorted()
+                == [
+                    "4:27 steps[0].verify: unknown key 'pinn' ",
+                    "5:5 steps[0]: unknown key 'expekt' ",
+                    // Read as `expect`, so its own mistake is found in the same run.
+                    "5:25 steps[0].expect: unknown key 'dta' ",
+                    "6:5 steps[1]: unknown key 'selekt' ",
+                    "7:19 steps[2].install_ap: unknown key 'regoin' ",
+                    "8:5 steps[3]: unknown key 'frobnicate'",
+                ].sorted(), "\(found)")
+        #expect(!found.contains { $0.contains("missing key") || $0.contains("needs one action") })
+    }
+
     @Test("Status word and byte patterns")
     func patterns() {
         let pattern = StatusWordPattern("63C?")!

@@ -41,6 +41,14 @@ public struct ScenarioParser {
         do { try body() } catch { sink.diagnostics.append(error) }
     }
 
+    /// A mapping's known keys; each unknown one is reported and left out, so the rest is still checked.
+    private func mapping(_ node: YAMLNode, allowing allowed: [String]) throws(Diagnostic) -> YAMLMapping {
+        var unknown: [Diagnostic] = []
+        let mapping = try node.mapping(allowing: allowed, unknown: &unknown)
+        sink.diagnostics += unknown
+        return mapping
+    }
+
     private func value<T>(_ body: () throws(Diagnostic) -> T) -> T? {
         do { return try body() } catch {
             sink.diagnostics.append(error)
@@ -61,7 +69,7 @@ public struct ScenarioParser {
             sink.diagnostics.append(error)
             return nil
         }
-        guard let root = value({ () throws(Diagnostic) in try file.root.mapping(allowing: Self.scenarioKeys) }) else {
+        guard let root = value({ () throws(Diagnostic) in try mapping(file.root, allowing: Self.scenarioKeys) }) else {
             return nil
         }
         let id = value { () throws(Diagnostic) in try identifier(root.required("id")) }
@@ -156,15 +164,19 @@ public struct ScenarioParser {
                 return nil
             }
         }
+        var unknownKeys: [Diagnostic] = []
         guard
             let map = value({ () throws(Diagnostic) in
-                try node.mapping(allowing: Self.actionKeys + Self.stepKeys)
+                try node.mapping(allowing: Self.actionKeys + Self.stepKeys, unknown: &unknownKeys)
             })
         else {
             return nil
         }
+        sink.diagnostics += unknownKeys
         let actions = map.keys.filter { Self.actionKeys.contains($0) }
         guard actions.count == 1, let key = actions.first, let actionNode = map[key] else {
+            // No action but an unknown key: that key was the action, misspelt, and it has been reported.
+            if actions.isEmpty && !unknownKeys.isEmpty { return nil }
             sink.diagnostics.append(
                 node.error(
                     actions.isEmpty
@@ -338,7 +350,7 @@ public struct ScenarioParser {
                 return template(node, scope: scope, hex: true).map(Action.selectApplication)
             }
             guard
-                let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["aid", "ef", "application"]) })
+                let map = value({ () throws(Diagnostic) in try mapping(node, allowing: ["aid", "ef", "application"]) })
             else { return nil }
             if let ef = map["ef"] { return fileID(ef, scope: scope).map(Action.selectFile) }
             if let aid = map["aid"] { return template(aid, scope: scope, hex: true).map(Action.selectApplication) }
@@ -354,14 +366,14 @@ public struct ScenarioParser {
             sink.diagnostics.append(node.error("select needs one of: aid, ef, application"))
             return nil
         case "verify":
-            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["ef", "pin"]) }) else {
+            guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: ["ef", "pin"]) }) else {
                 return nil
             }
             let ef = map["ef"].flatMap { fileID($0, scope: scope) }
             let pin = map["pin"].flatMap { template($0, scope: scope, hex: false) }
             return .verify(ef: ef, pin: pin)
         case "change_pin":
-            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["ef", "new"]) }) else {
+            guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: ["ef", "new"]) }) else {
                 return nil
             }
             let ef = map["ef"].flatMap { fileID($0, scope: scope) }
@@ -373,7 +385,7 @@ public struct ScenarioParser {
             if case .scalar = node.node {
                 return fileID(node, scope: scope).map { .read(ef: $0, pattern: .opensc) }
             }
-            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["ef", "pattern"]) }) else {
+            guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: ["ef", "pattern"]) }) else {
                 return nil
             }
             let ef = map["ef"].flatMap { fileID($0, scope: scope) }
@@ -388,13 +400,13 @@ public struct ScenarioParser {
             }
             return .read(ef: ef, pattern: pattern)
         case "read_record":
-            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["record", "sfi"]) }),
+            guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: ["record", "sfi"]) }),
                 let record = value({ () throws(Diagnostic) in try map.required("record").int(in: 1...254) })
             else { return nil }
             let sfi = value { () throws(Diagnostic) in try map["sfi"]?.int(in: 1...30) } ?? nil
             return .readRecord(record: record, shortIdentifier: sfi)
         case "sign":
-            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["key", "data"]) }) else {
+            guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: ["key", "data"]) }) else {
                 return nil
             }
             let key = map["key"].flatMap { fileID($0, scope: scope) }
@@ -406,7 +418,7 @@ public struct ScenarioParser {
             if case .scalar = node.node {
                 return value { () throws(Diagnostic) in try node.int(in: 1...256) }.map(Action.getChallenge)
             }
-            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["length"]) }),
+            guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: ["length"]) }),
                 let length = value({ () throws(Diagnostic) in try map.required("length").int(in: 1...256) })
             else { return nil }
             return .getChallenge(length: length)
@@ -416,12 +428,12 @@ public struct ScenarioParser {
             if case .scalar = node.node {
                 return value { () throws(Diagnostic) in try node.int(in: 0...600_000) }.map(Action.wait)
             }
-            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["ms"]) }),
+            guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: ["ms"]) }),
                 let ms = value({ () throws(Diagnostic) in try map.required("ms").int(in: 0...600_000) })
             else { return nil }
             return .wait(milliseconds: ms)
         case "repeat":
-            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: ["times", "steps"]) }),
+            guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: ["times", "steps"]) }),
                 let times = value({ () throws(Diagnostic) in try map.required("times").int(in: 1...100_000) }),
                 let inner = value({ () throws(Diagnostic) in try map.required("steps").sequence() })
             else { return nil }
@@ -430,14 +442,14 @@ public struct ScenarioParser {
         case "mutual_authenticate": return mutualAuthentication(node, scope: scope)
         case "install_ap": return installation(node, scope: scope)
         case "delete_ap":
-            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.sessionKeys + ["aid"]) }),
+            guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: Self.sessionKeys + ["aid"]) }),
                 let session = freeAreaSession(map, scope: scope),
                 let aidNode = value({ () throws(Diagnostic) in try map.required("aid") }),
                 let aid = aidTemplate(aidNode, scope: scope)
             else { return nil }
             return .deleteAP(session, aid: aid)
         case "move_out":
-            guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.sessionKeys) }),
+            guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: Self.sessionKeys) }),
                 let session = freeAreaSession(map, scope: scope, defaultRegion: .local)
             else { return nil }
             return .moveOut(session)
@@ -479,7 +491,7 @@ public struct ScenarioParser {
     }
 
     private func mutualAuthentication(_ node: YAMLNode, scope: VariableScopeCheck) -> Action? {
-        guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.mutualAuthenticationKeys) })
+        guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: Self.mutualAuthenticationKeys) })
         else { return nil }
         // Each key read on its own, so every mistake in the mapping is reported at once.
         let key = value({ () throws(Diagnostic) in try map.required("key") }).flatMap { keySeed($0, scope: scope) }
@@ -529,7 +541,7 @@ public struct ScenarioParser {
         var commands = FreeAreaCommands()
         if let commandsNode = map["commands"] {
             record { () throws(Diagnostic) in
-                let given = try commandsNode.mapping(allowing: FreeAreaCommands.names)
+                let given = try mapping(commandsNode, allowing: FreeAreaCommands.names)
                 for name in given.keys {
                     let node = try given.required(name)
                     let text = try node.string()
@@ -583,7 +595,7 @@ public struct ScenarioParser {
     }
 
     private func installation(_ node: YAMLNode, scope: VariableScopeCheck) -> Action? {
-        guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.installKeys) }) else {
+        guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: Self.installKeys) }) else {
             return nil
         }
         let session = freeAreaSession(map, scope: scope)
@@ -605,7 +617,7 @@ public struct ScenarioParser {
         var budgets: [InstallPhase: Int] = [:]
         if let budgetNode = map["budgets_ms"] {
             record { () throws(Diagnostic) in
-                let phases = try budgetNode.mapping(allowing: InstallPhase.allCases.map(\.rawValue))
+                let phases = try mapping(budgetNode, allowing: InstallPhase.allCases.map(\.rawValue))
                 for name in phases.keys {
                     budgets[InstallPhase(rawValue: name)!] = try phases.required(name).int(in: 0...3_600_000)
                 }
@@ -639,7 +651,7 @@ public struct ScenarioParser {
     private func parseExpectation(
         _ node: YAMLNode, defaults: Expectation, scope: VariableScopeCheck, isRepeat: Bool
     ) -> Expectation? {
-        guard let map = value({ () throws(Diagnostic) in try node.mapping(allowing: Self.expectKeys) }) else {
+        guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: Self.expectKeys) }) else {
             return nil
         }
         var expect = defaults
@@ -727,7 +739,7 @@ public struct ScenarioParser {
     static let tlvKeys = ["path", "value", "utf8", "length", "format", "offset_table", "before", "not_before"]
 
     private func tlvExpectation(_ item: YAMLNode, scope: VariableScopeCheck) throws(Diagnostic) -> TLVExpectation? {
-        let fields = try item.mapping(allowing: Self.tlvKeys)
+        let fields = try mapping(item, allowing: Self.tlvKeys)
         let pathNode = try fields.required("path")
         let path = try pathNode.string().split(separator: "/").map { (part) throws(Diagnostic) -> BERTag in
             do { return try BERTag(hex: String(part)) } catch {
@@ -790,7 +802,7 @@ public struct ScenarioParser {
     private func lengthRange(_ node: YAMLNode) -> ClosedRange<Int>? {
         value { () throws(Diagnostic) in
             if case .mapping = node.node {
-                let map = try node.mapping(allowing: ["min", "max"])
+                let map = try mapping(node, allowing: ["min", "max"])
                 let low = try map["min"]?.int(in: 0...65_536) ?? 0
                 let high = try map["max"]?.int(in: 0...65_536) ?? 65_536
                 guard low <= high else { throw node.error("min \(low) is above max \(high)") }
@@ -814,10 +826,12 @@ public struct ScenarioParser {
     private func certificateExpectation(_ node: YAMLNode, scope: VariableScopeCheck) -> CertificateExpectation? {
         guard
             let map = value({ () throws(Diagnostic) in
-                try node.mapping(allowing: [
-                    "chain_to", "valid_on", "not_valid_on", "subject", "issuer", "key_usage", "extended_key_usage",
-                    "policies", "revocation",
-                ])
+                try mapping(
+                    node,
+                    allowing: [
+                        "chain_to", "valid_on", "not_valid_on", "subject", "issuer", "key_usage", "extended_key_usage",
+                        "policies", "revocation",
+                    ])
             })
         else { return nil }
         var expectation = CertificateExpectation(location: node.location)
@@ -834,7 +848,7 @@ public struct ScenarioParser {
         }
         if let node = map["revocation"] {
             record { () throws(Diagnostic) in
-                let fields = try node.mapping(allowing: ["issuer", "crl", "ocsp", "status"])
+                let fields = try mapping(node, allowing: ["issuer", "crl", "ocsp", "status"])
                 guard let issuer = template(try fields.required("issuer"), scope: scope, hex: true) else { return }
                 let crl = fields["crl"].flatMap { template($0, scope: scope, hex: false) }
                 let ocsp = fields["ocsp"].flatMap { template($0, scope: scope, hex: false) }
@@ -850,7 +864,7 @@ public struct ScenarioParser {
         for (key, assign) in [("subject", true), ("issuer", false)] {
             guard let names = map[key] else { continue }
             record { () throws(Diagnostic) in
-                let fields = try names.mapping(allowing: ["C", "O", "OU", "CN", "L", "ST"])
+                let fields = try mapping(names, allowing: ["C", "O", "OU", "CN", "L", "ST"])
                 var pairs: [(attribute: String, value: Template)] = []
                 for attribute in fields.keys {
                     guard let node = fields[attribute], let value = template(node, scope: scope, hex: false) else {
@@ -889,7 +903,7 @@ public struct ScenarioParser {
     private func signatureExpectation(_ node: YAMLNode, scope: VariableScopeCheck) -> SignatureExpectation? {
         guard
             let map = value({ () throws(Diagnostic) in
-                try node.mapping(allowing: ["certificate", "public_key", "path", "message", "digest_info", "hash"])
+                try mapping(node, allowing: ["certificate", "public_key", "path", "message", "digest_info", "hash"])
             }),
             let keyNode = value({ () throws(Diagnostic) in
                 if map["certificate"] != nil && map["public_key"] != nil {
