@@ -27,6 +27,9 @@ let brokenExpectations: [(file: String, position: String, words: String)] = [
     ("wrong-type.yaml", "3:14", "expected true or false"),
     ("repeat-expect-data.yaml", "8:15", "'data' does not apply to repeat"),
     ("both-data.yaml", "5:38", "give either data or data_prefix, not both"),
+    ("alias-bomb.yaml", "6:95", "aliases (*name) expand this document to more than"),
+    ("nested-repeat.yaml", "10:20", "this repeat runs its steps 10000000000 times"),
+    ("long-wait.yaml", "9:23", "waits add up to 60000001000 ms"),
 ]
 
 /// Files whose problem shows only where templates are evaluated or profiles looked up (the command line).
@@ -56,6 +59,30 @@ struct BrokenCorpusTests {
                 "duplicate-id-a.yaml", "duplicate-id-b.yaml",
             ])
         #expect(Set(files) == covered)
+    }
+
+    @Test("Honest anchors and aliases read as written; repeats within the bound in all are accepted")
+    func honestAliasesAndRepeats() throws {
+        let text = """
+            id: ALIASES
+            title: a reused step list
+            requirement: R-1
+            steps:
+              - repeat: { times: 1000, steps: &challenge [{ get_challenge: 8 }, { get_challenge: 16 }] }
+              - repeat: { times: 100, steps: [{ repeat: { times: 1000, steps: *challenge } }] }
+              - repeat: { times: 60, steps: [{ wait: 60000 }] }
+            """
+        let parser = ScenarioParser()
+        let scenario = try #require(parser.parse(file: "aliases.yaml", text: text), "\(parser.diagnostics)")
+        #expect(parser.diagnostics.isEmpty, "\(parser.diagnostics)")
+        #expect(scenario.steps.count == 3)
+        guard case .repeatSteps(100, let outer) = scenario.steps[1].action,
+            case .repeatSteps(1000, let inner) = outer.first?.action
+        else {
+            Issue.record("\(scenario.steps[1].action)")
+            return
+        }
+        #expect(inner.count == 2)
     }
 
     @Test("All problems at once: two in one file are both reported")
