@@ -43,8 +43,14 @@ struct TimingsCommand: ParsableCommand {
         let budgets = try InstallTimingOptions.budgets(self.budgets, tolerance: tolerance)
         let profile: CardProfile
         do { profile = try CardProfileLocator.load(card) } catch { throw Failure.input("\(error)") }
-        guard let data = FileManager.default.contents(atPath: transcript) else {
-            throw Failure.input("\(transcript): cannot read the file")
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: transcript, isDirectory: &isDirectory)
+        guard exists, !isDirectory.boolValue, let data = FileManager.default.contents(atPath: transcript) else {
+            let why =
+                !exists
+                ? "no such file"
+                : isDirectory.boolValue ? "is a directory, expected a transcript file" : "cannot read the file"
+            throw Failure.input("\(transcript):1:1: error: \(why)")
         }
         let exchanges: [TimedExchange]
         do {
