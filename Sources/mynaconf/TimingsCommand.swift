@@ -52,6 +52,9 @@ struct TimingsCommand: ParsableCommand {
                 : isDirectory.boolValue ? "is a directory, expected a transcript file" : "cannot read the file"
             throw Failure.input("\(transcript):1:1: error: \(why)")
         }
+        let destinations = ReportDestinations(
+            files: [("--json", json), ("--junit", junit)].compactMap { option, path in path.map { (option, $0) } })
+        try destinations.check(inputs: [transcript] + (profile.sourcePath.map { [$0] } ?? []))
         let exchanges: [TimedExchange]
         do {
             exchanges = try InstallTranscript.parse(String(decoding: data, as: UTF8.self), path: transcript)
