@@ -112,6 +112,33 @@ struct EmulatorFuzzTests {
         #expect(statusWords.count > 5, "\(name): only \(statusWords.map { Hex.encode($0) })")
     }
 
+    /// No committed profile takes extended lengths, so their paths get a card of their own: every seed also goes out
+    /// in the extended form (`00 Lc1 Lc2` and a 2-byte Le), then mutated, on the default card with them switched on.
+    @Test("Extended-length forms of the seeds on a card that takes them: a status word, never 61xx or 6Cxx")
+    func extendedLengthCommands() throws {
+        var profile = try loadProfile("default")
+        profile.behaviour.extendedLength = true
+        var card = EmulatedCard(profile: profile, random: SeededRandomSource(seed: [0x45, 0x4C]))
+        var random = SeededRandomSource(seed: 0x454C)
+        let selects = Self.selects(on: card)
+        var statusWords: Set<[UInt8]> = []
+        for round in 0..<400 {
+            if round % 25 == 0 { _ = card.process(selects[Int(random.bytes(1)[0]) % selects.count]) }
+            let seed = Self.seeds[(Int(random.bytes(1)[0]) << 8 | Int(random.bytes(1)[0])) % Self.seeds.count]
+            guard let short = try? CommandAPDU(bytes: seed) else { continue }
+            let le = [nil, 1, 255, 256, 257, 4096, 65535, 65536][Int(random.bytes(1)[0]) % 8]
+            let extended = try CommandAPDU(
+                cla: short.cla, ins: short.ins, p1: short.p1, p2: short.p2, data: short.data, le: le ?? short.le,
+                encoding: .extended)
+            let command = round % 3 == 0 ? extended.bytes : Self.mutate(extended.bytes, &random)
+            let response = card.process(command)
+            Self.checkAnswer(response, to: command, on: "default with extended lengths")
+            if round % 3 == 0 { statusWords.insert(Array(response.suffix(2))) }
+        }
+        // The long forms reach the handlers: unmutated, they are answered 90 00 and more than the wrong-length 67 00.
+        #expect(statusWords.contains([0x90, 0x00]) && statusWords.count > 3, "\(statusWords.map { Hex.encode($0) })")
+    }
+
     @Test("Random commands inside open secure-messaging sessions of the free area's manager and its APs")
     func insideSecureMessaging() throws {
         var driver = FreeAreaDriver(card: try makeFreeAreaCard("free-area-installed", seed: 9))
