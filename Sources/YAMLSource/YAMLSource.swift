@@ -61,7 +61,39 @@ public struct YAMLFile {
             throw Diagnostic("YAML syntax: \(error)", at: start)
         }
         guard let node else { throw Diagnostic("the file is empty", at: start) }
+        try refuseAliasBomb(node, path: path, limit: expansionAllowance + text.utf8.count)
         return YAMLFile(path: path, root: YAMLNode(node, file: path, path: ""))
+    }
+
+    /// How many values aliases may add beyond what the text itself can hold (a value takes at least a byte of text,
+    /// so a file without aliases never comes near): enough for any honest reuse of an anchored block.
+    public static let expansionAllowance = 100_000
+
+    /// libyaml resolves `*alias` to the anchored node, so ten lines of nested aliases ("billion laughs") become
+    /// billions of values that every later walk (lint, run) would visit for ever. Count the values as the readers
+    /// will see them, and stop at `limit`.
+    static func refuseAliasBomb(_ root: Node, path: String, limit: Int) throws(Diagnostic) {
+        var pending = [root]
+        var count = 0
+        while let node = pending.popLast() {
+            count += 1
+            if count > limit {
+                let mark = node.mark
+                throw Diagnostic(
+                    "aliases (*name) expand this document to more than \(limit) values, far more than its text holds "
+                        + "(a \"billion laughs\" document?); write the repeated part out, or refer to it less often",
+                    at: SourceLocation(file: path, line: mark?.line ?? 1, column: mark?.column ?? 1))
+            }
+            switch node {
+            case .scalar, .alias: break
+            case .sequence(let items): pending.append(contentsOf: items)
+            case .mapping(let pairs):
+                for (key, value) in pairs {
+                    pending.append(key)
+                    pending.append(value)
+                }
+            }
+        }
     }
 
     private static func syntaxDiagnostic(_ error: YamlError, path: String) -> Diagnostic {

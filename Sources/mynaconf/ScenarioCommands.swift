@@ -232,6 +232,13 @@ struct RunCommand: AsyncParsableCommand {
             guard let path = profiles[name]?.sourcePath, !inputs.contains(where: { $0.path == path }) else { continue }
             inputs.append(try Evidence.input(.cardProfile, path: path))
         }
+        let destinations = ReportDestinations(
+            files: [("--junit", junitFile), ("--json", jsonFile), ("--html", htmlFile)].compactMap { option, path in
+                path.map { (option, $0) }
+            },
+            folders: junitDirectory.map { [("--junit-dir", $0)] } ?? [])
+        try destinations.check(
+            inputs: catalog.scenarios.map(\.file) + profiles.values.compactMap(\.sourcePath) + inputs.map(\.path))
 
         var stopReason: String?
         let console = ConsoleReporter(

@@ -43,9 +43,18 @@ struct TimingsCommand: ParsableCommand {
         let budgets = try InstallTimingOptions.budgets(self.budgets, tolerance: tolerance)
         let profile: CardProfile
         do { profile = try CardProfileLocator.load(card) } catch { throw Failure.input("\(error)") }
-        guard let data = FileManager.default.contents(atPath: transcript) else {
-            throw Failure.input("\(transcript): cannot read the file")
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: transcript, isDirectory: &isDirectory)
+        guard exists, !isDirectory.boolValue, let data = FileManager.default.contents(atPath: transcript) else {
+            let why =
+                !exists
+                ? "no such file"
+                : isDirectory.boolValue ? "is a directory, expected a transcript file" : "cannot read the file"
+            throw Failure.input("\(transcript):1:1: error: \(why)")
         }
+        let destinations = ReportDestinations(
+            files: [("--json", json), ("--junit", junit)].compactMap { option, path in path.map { (option, $0) } })
+        try destinations.check(inputs: [transcript] + (profile.sourcePath.map { [$0] } ?? []))
         let exchanges: [TimedExchange]
         do {
             exchanges = try InstallTranscript.parse(String(decoding: data, as: UTF8.self), path: transcript)

@@ -97,6 +97,13 @@ struct CardProfileTests {
         #expect(CardHolder.isValidMyNumber(number) == valid)
     }
 
+    /// Line 3 anchors ten values as `a`; each next line refers ten times to the one before.
+    static let aliasBomb =
+        "profile: x\nas_of: 2026-11-24\ndescription: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        + zip("abcdefg", "bcdefgh").map { previous, anchor in
+            "x\(anchor): &\(anchor) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
+        }.joined()
+
     /// A broken profile, the line:column the error must point at, and words the message must contain.
     static let broken: [(String, String, String, String)] = [
         (
@@ -108,6 +115,8 @@ struct CardProfileTests {
         ("duplicate key", "profile: x\nprofile: y\n", "1:1", "duplicate key 'profile'"),
         ("missing key", "profile: x\n", "1:1", "missing key 'as_of'"),
         ("not a mapping", "- a\n- b\n", "1:1", "expected a mapping"),
+        // "Billion laughs": eight lines that expand to 10^8 values through aliases; refused before any walk.
+        ("alias bomb", aliasBomb, "3:48", "aliases (*name) expand this document to more than"),
     ]
 
     @Test("A malformed profile gives file:line:column and what is wrong", arguments: broken.indices)

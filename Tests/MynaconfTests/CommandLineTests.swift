@@ -192,6 +192,37 @@ struct BrokenFileCommandLineTests {
         #expect(result.status == 2)
         #expect(result.stderr.contains(path + ":"))
     }
+
+    @Test("A report path that is an input, a folder, or another report's: exit 2 before the run, the input intact")
+    func reportDestinations() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dest-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let scenario = directory.appendingPathComponent("token.yaml").path
+        try FileManager.default.copyItem(
+            atPath: "\(repositoryRoot)/Scenarios/jpki/select-and-token.yaml", toPath: scenario)
+        let original = try Data(contentsOf: URL(fileURLWithPath: scenario))
+        let report = directory.appendingPathComponent("r.json").path
+        let cases: [([String], String)] = [
+            (["--json", scenario], "--json \(scenario): that is an input of this run"),
+            (["--junit", "\(directory.path)/./token.yaml"], "that is an input of this run"),
+            (["--html", "Vectors/cards/default.yaml"], "that is an input of this run"),
+            (["--json", directory.path], "--json \(directory.path): is a folder"),
+            (["--junit-dir", scenario], "--junit-dir \(scenario): is a file"),
+            (["--json", report, "--html", report], "--json and --html both write \(report)"),
+        ]
+        for (options, words) in cases {
+            let result = try run(["run", scenario] + options)
+            #expect(result.status == 2, "\(options): \(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains(words), "\(options): \(result.stderr)")
+            #expect(!result.stdout.contains("passed"), "the run did not start")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scenario)) == original)
+        #expect(!FileManager.default.fileExists(atPath: report))
+        let transcript = "Vectors/transcripts/synthetic-install.txt"
+        let timings = try run(["timings", transcript, "--junit", transcript])
+        #expect(timings.status == 2 && timings.stderr.contains("that is an input of this run"), "\(timings.stderr)")
+    }
 }
 
 @Suite("mynaconf run", .serialized)

@@ -76,6 +76,19 @@ struct InstallTimingsCommandTests {
         #expect(budget.status == 2 && budget.stderr.contains("a phase one of"))
     }
 
+    @Test("A missing transcript, or a folder given for one, is named file:line:column with why, exit 2")
+    func unreadableTranscript() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("none-\(UUID()).txt").path
+        let absent = try run(["timings", missing])
+        #expect(absent.status == 2)
+        #expect(absent.stderr.contains("\(missing):1:1: error: no such file"), "\(absent.stderr)")
+        let folder = try run(["timings", "Vectors/transcripts"])
+        #expect(folder.status == 2)
+        #expect(
+            folder.stderr.contains("Vectors/transcripts:1:1: error: is a directory, expected a transcript file"),
+            "\(folder.stderr)")
+    }
+
     @Test("Numbers past Duration's range are input errors with exit 2, never a trap")
     func hugeNumbers() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("huge-\(UUID()).txt").path

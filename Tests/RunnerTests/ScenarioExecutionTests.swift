@@ -387,6 +387,15 @@ struct ScenarioExecutionTests {
         #expect(problems.isEmpty, "\(problems)")
     }
 
+    @Test("Nested concats stop at 1 MiB with an error at the call, before gigabytes are built")
+    func concatBomb() throws {
+        let catalog = ScenarioCatalog.load(paths: ["\(repositoryRoot)/Tests/ScenarioTests/Broken/concat-bomb.yaml"])
+        let problems = StaticChecks.diagnostics(for: catalog.scenarios, variables: variables(try defaultProfile()))
+        #expect(problems.count == 1)
+        #expect(problems.first?.location?.line == 6 && problems.first?.location?.column == 30)
+        #expect(problems.first?.description.contains("concat makes more than 1048576 bytes") == true)
+    }
+
     @Test("The committed JPKI suite passes on the default card")
     func jpkiSuite() async throws {
         let catalog = ScenarioCatalog.load(paths: ["\(repositoryRoot)/Scenarios/jpki"])

@@ -27,6 +27,9 @@ let brokenExpectations: [(file: String, position: String, words: String)] = [
     ("wrong-type.yaml", "3:14", "expected true or false"),
     ("repeat-expect-data.yaml", "8:15", "'data' does not apply to repeat"),
     ("both-data.yaml", "5:38", "give either data or data_prefix, not both"),
+    ("nested-repeat.yaml", "10:20", "this repeat runs its steps 10000000000 times"),
+    ("long-wait.yaml", "9:23", "waits add up to 60000001000 ms"),
+    ("deep-template.yaml", "6:189", "functions nested more than 32 deep"),
 ]
 
 /// Files whose problem shows only where templates are evaluated or profiles looked up (the command line).
@@ -34,6 +37,7 @@ let brokenElsewhere: [(file: String, position: String, words: String)] = [
     ("lc-mismatch.yaml", "4:11", "Lc says 5 data bytes but 2 follow"),
     ("byte-overflow.yaml", "4:25", "300 does not fit in one byte"),
     ("missing-card.yaml", "3:7", "no card profile named 'no-such-profile'"),
+    ("concat-bomb.yaml", "6:30", "concat makes more than 1048576 bytes"),
 ]
 
 @Suite("Broken scenario files are rejected with their location")
@@ -56,6 +60,46 @@ struct BrokenCorpusTests {
                 "duplicate-id-a.yaml", "duplicate-id-b.yaml",
             ])
         #expect(Set(files) == covered)
+    }
+
+    /// Not a corpus file: the schema check would expand it too (millions of values), in Python.
+    @Test("A billion-laughs scenario (nested aliases, 9^7 steps) is refused at once, with its place")
+    func aliasBomb() throws {
+        var text = "id: ALIAS-BOMB\ntitle: nested aliases\nrequirement: R-1\nsteps:\n"
+        text += "  - repeat: { times: 1, steps: &a [{ get_challenge: 8 }, { get_challenge: 8 }] }\n"
+        for (previous, anchor) in zip("abcdefg", "bcdefgh") {
+            let references = Array(repeating: "*\(previous)", count: 9).joined(separator: ", ")
+            text += "  - repeat: { times: 1, steps: &\(anchor) [\(references)] }\n"
+        }
+        let parser = ScenarioParser()
+        #expect(parser.parse(file: "bomb.yaml", text: text) == nil)
+        let first = try #require(parser.diagnostics.first)
+        #expect(first.description.hasPrefix("bomb.yaml:5:"), "\(first)")
+        #expect(first.description.contains("aliases (*name) expand this document to more than"), "\(first)")
+    }
+
+    @Test("Honest anchors and aliases read as written; repeats within the bound in all are accepted")
+    func honestAliasesAndRepeats() throws {
+        let text = """
+            id: ALIASES
+            title: a reused step list
+            requirement: R-1
+            steps:
+              - repeat: { times: 1000, steps: &challenge [{ get_challenge: 8 }, { get_challenge: 16 }] }
+              - repeat: { times: 100, steps: [{ repeat: { times: 1000, steps: *challenge } }] }
+              - repeat: { times: 60, steps: [{ wait: 60000 }] }
+            """
+        let parser = ScenarioParser()
+        let scenario = try #require(parser.parse(file: "aliases.yaml", text: text), "\(parser.diagnostics)")
+        #expect(parser.diagnostics.isEmpty, "\(parser.diagnostics)")
+        #expect(scenario.steps.count == 3)
+        guard case .repeatSteps(100, let outer) = scenario.steps[1].action,
+            case .repeatSteps(1000, let inner) = outer.first?.action
+        else {
+            Issue.record("\(scenario.steps[1].action)")
+            return
+        }
+        #expect(inner.count == 2)
     }
 
     @Test("All problems at once: two in one file are both reported")

@@ -159,6 +159,28 @@ struct LanguageTests {
         #expect(throws: Diagnostic.self) { try TagExpression.parse(text) }
     }
 
+    @Test("Tag filters nested deeper than 32, or longer than 1000 words, are errors naming the column, not a crash")
+    func hugeTagExpressions() throws {
+        let deep = String(repeating: "(", count: 40) + "jpki" + String(repeating: ")", count: 40)
+        let nots = String(repeating: "not ", count: 40) + "jpki"
+        let huge = String(repeating: "(", count: 30_000) + "jpki" + String(repeating: ")", count: 30_000)
+        let long = Array(repeating: "jpki", count: 20_000).joined(separator: " and ")
+        for (text, words) in [
+            (deep, "column 33: nested more than 32 deep"), (nots, "column 129: nested more than 32 deep"),
+            (huge, "column 1001: more than 1000 words"), (long, "column 4501: more than 1000 words"),
+        ] {
+            do {
+                _ = try TagExpression.parse(text)
+                Issue.record("accepted \(text.prefix(40))…")
+            } catch {
+                #expect(error.message.contains(words), "\(error.message.suffix(120))")
+                #expect(error.message.count < 300, "the message quotes the start of the filter, not all of it")
+            }
+        }
+        let fine = String(repeating: "(", count: 32) + "jpki" + String(repeating: ")", count: 32)
+        #expect(try TagExpression.parse(fine).matches(["jpki"]))
+    }
+
     @Test("A scriptor script: comments, spaced and unspaced hex, continuation, reset, exit, expectations")
     func scriptor() throws {
         let (scenario, problems) = parse(

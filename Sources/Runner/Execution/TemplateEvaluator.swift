@@ -192,17 +192,26 @@ struct TemplateEvaluator {
                 return (.bytes(Self.digestInfo(algorithmName, wrapping: try data(1))), secret)
             case .concat:
                 var joined: [UInt8] = []
-                for index in arguments.indices { joined += try data(index) }
+                for index in arguments.indices {
+                    joined += try data(index)
+                    // Nested concats multiply (16 arguments each): stop before gigabytes, not after.
+                    guard joined.count <= Self.maximumValue else {
+                        throw EvaluationError(
+                            message: "concat makes more than \(Self.maximumValue) bytes; no command or hash needs that",
+                            location: location)
+                    }
+                }
                 return (.bytes(joined), secret)
             case .tlvValue, .tlvObject:
                 let text = String(decoding: try data(1), as: UTF8.self)
                 guard let path = TLVPath.tags(text) else {
-                    throw EvaluationError(message: "'\(text)' is not a path of BER tags", location: location)
+                    throw EvaluationError(message: "\(Self.quoted(text)) is not a path of BER tags", location: location)
                 }
                 let bytes = try data(0)
                 guard let found = ValueChecks.object(at: path, in: bytes) else {
                     throw EvaluationError(
-                        message: "\(name): no object \(text) in the \(bytes.count) bytes given", location: location)
+                        message: "\(name): no object \(Self.quoted(text)) in the \(bytes.count) bytes given",
+                        location: location)
                 }
                 return (.bytes(name == "tlv_value" ? found.tlv.value : found.encoded), secret)
             case .unhex:
@@ -217,7 +226,7 @@ struct TemplateEvaluator {
                     } else {
                         named = "its argument"
                     }
-                    let shown = secret ? "the secret value of \(named)" : "'\(text)'"
+                    let shown = secret ? "the secret value of \(named)" : Self.quoted(text)
                     throw EvaluationError(
                         message: "unhex: \(shown) is not hex\(secret ? "" : ": \(error.message)")", location: location)
                 }
@@ -228,6 +237,15 @@ struct TemplateEvaluator {
 }
 
 extension TemplateEvaluator {
+    /// The longest value a template may make: sixteen times the largest `random`, more than any APDU holds.
+    static let maximumValue = 1_048_576
+
+    /// Text from a value, quoted for a message: a long one (up to a megabyte of random bytes) is cut to its start.
+    static func quoted(_ text: String) -> String {
+        guard text.count > 48 else { return "'\(text)'" }
+        return "'\(text.prefix(48))…' (\(text.count) characters)"
+    }
+
     /// DER DigestInfo { AlgorithmIdentifier, OCTET STRING digest } around digest bytes as given, of any length.
     static func digestInfo(_ algorithm: String, wrapping digest: [UInt8]) -> [UInt8] {
         let identifier: [UInt8] =

@@ -148,6 +148,10 @@ struct ExpressionParser {
     let characters: [Character]
     var index: Int
     let location: SourceLocation
+    /// How many calls enclose the expression being read: each is a level of recursion here and wherever the
+    /// expression is walked, so a line of 100000 `sha1(` must be an error, not a stack overflow.
+    var depth = 0
+    static let maximumDepth = 32
 
     func error(_ message: String) -> Diagnostic {
         var place = location
@@ -213,7 +217,12 @@ struct ExpressionParser {
             let known = TemplateFunction.allCases.map(\.rawValue).joined(separator: ", ")
             throw Diagnostic("unknown function '\(name)'; known: \(known)", at: place)
         }
+        guard depth < Self.maximumDepth else {
+            throw error("functions nested more than \(Self.maximumDepth) deep; capture a part in an earlier step")
+        }
         index += 1
+        depth += 1
+        defer { depth -= 1 }
         var arguments: [Expression] = []
         skipSpaces()
         if index < characters.count, characters[index] == ")" {

@@ -8,7 +8,17 @@ public struct ScenarioParser {
     /// Collected problems; a reference so the small parsing closures can add to it while the parser reads on.
     private final class Sink {
         var diagnostics: [Diagnostic] = []
+        /// How often the steps being read run: the product of the enclosing repeats' `times`.
+        var repeatFactor = 1
+        /// Milliseconds the scenario's waits add up to so far, repeats multiplied in.
+        var plannedWait = 0
     }
+
+    /// The most times one step may run in a scenario, nested repeats multiplied: the documented bound of a single
+    /// repeat, so that `times: 100000` inside `times: 100000` is an error and not a run that never ends.
+    public static let maximumRuns = 100_000
+    /// The longest a scenario may wait in all (one hour, as the longest install budget), repeats multiplied.
+    public static let maximumPlannedWait = 3_600_000
 
     private let sink = Sink()
     public var diagnostics: [Diagnostic] { sink.diagnostics }
@@ -62,6 +72,8 @@ public struct ScenarioParser {
     ]
 
     private func parseYAML(path: String, text: String) -> Scenario? {
+        sink.repeatFactor = 1
+        sink.plannedWait = 0
         let file: YAMLFile
         do {
             file = try YAMLFile.parse(text, path: path)
@@ -425,19 +437,42 @@ public struct ScenarioParser {
         case "reset": return .reset
         case "power_cycle": return .powerCycle
         case "wait":
+            let msNode: YAMLNode
             if case .scalar = node.node {
-                return value { () throws(Diagnostic) in try node.int(in: 0...600_000) }.map(Action.wait)
+                msNode = node
+            } else {
+                guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: ["ms"]) }),
+                    let given = value({ () throws(Diagnostic) in try map.required("ms") })
+                else { return nil }
+                msNode = given
             }
-            guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: ["ms"]) }),
-                let ms = value({ () throws(Diagnostic) in try map.required("ms").int(in: 0...600_000) })
-            else { return nil }
+            guard let ms = value({ () throws(Diagnostic) in try msNode.int(in: 0...600_000) }) else { return nil }
+            let before = sink.plannedWait
+            sink.plannedWait += ms * sink.repeatFactor  // at most 6e5 × 1e5: no overflow
+            if before <= Self.maximumPlannedWait && sink.plannedWait > Self.maximumPlannedWait {
+                sink.diagnostics.append(
+                    msNode.error(
+                        "with this wait the scenario's waits add up to \(sink.plannedWait) ms (repeats multiplied); "
+                            + "at most \(Self.maximumPlannedWait) ms (one hour) in all"))
+            }
             return .wait(milliseconds: ms)
         case "repeat":
             guard let map = value({ () throws(Diagnostic) in try mapping(node, allowing: ["times", "steps"]) }),
-                let times = value({ () throws(Diagnostic) in try map.required("times").int(in: 1...100_000) }),
+                let timesNode = value({ () throws(Diagnostic) in try map.required("times") }),
+                let times = value({ () throws(Diagnostic) in try timesNode.int(in: 1...Self.maximumRuns) }),
                 let inner = value({ () throws(Diagnostic) in try map.required("steps").sequence() })
             else { return nil }
             if inner.isEmpty { sink.diagnostics.append(node.error("repeat needs at least one step")) }
+            let outer = sink.repeatFactor
+            let runs = outer * times  // both at most 1e5 once the outer repeat was accepted: no overflow
+            if runs > Self.maximumRuns {
+                sink.diagnostics.append(
+                    timesNode.error(
+                        "inside the enclosing repeats (\(outer) runs) this repeat runs its steps \(runs) times; "
+                            + "nested repeats multiply, and a step runs at most \(Self.maximumRuns) times"))
+            }
+            sink.repeatFactor = min(runs, Self.maximumRuns)
+            defer { sink.repeatFactor = outer }
             return .repeatSteps(times: times, steps: parseSteps(inner, scope: &scope))
         case "mutual_authenticate": return mutualAuthentication(node, scope: scope)
         case "install_ap": return installation(node, scope: scope)

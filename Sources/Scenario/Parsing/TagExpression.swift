@@ -29,6 +29,12 @@ public indirect enum TagExpression: Sendable, CustomStringConvertible {
     /// Parses the expression; the error names the column (1-based) where it went wrong.
     public static func parse(_ text: String) throws(Diagnostic) -> TagExpression {
         var parser = Parser(tokens: tokenize(text), text: text)
+        // The tree is walked recursively (matching, printing, freeing): its size and depth stay small.
+        if parser.tokens.count > maximumTokens {
+            throw parser.error(
+                "more than \(maximumTokens) words and parentheses; a tag filter that long is not one a person wrote",
+                at: parser.tokens[maximumTokens].column)
+        }
         let expression = try parser.parseOr()
         if parser.position < parser.tokens.count {
             throw parser.error(
@@ -36,6 +42,9 @@ public indirect enum TagExpression: Sendable, CustomStringConvertible {
         }
         return expression
     }
+
+    static let maximumTokens = 1000
+    static let maximumDepth = 32
 
     struct Token {
         var text: String
@@ -65,9 +74,12 @@ public indirect enum TagExpression: Sendable, CustomStringConvertible {
         let tokens: [Token]
         let text: String
         var position = 0
+        /// The `not`s and parentheses around the token being read.
+        var depth = 0
 
         func error(_ message: String, at column: Int) -> Diagnostic {
-            Diagnostic("--tags '\(text)': column \(column): \(message)", at: nil)
+            let shown = text.count > 80 ? "\(text.prefix(80))…" : text
+            return Diagnostic("--tags '\(shown)': column \(column): \(message)", at: nil)
         }
 
         mutating func parseOr() throws(Diagnostic) -> TagExpression {
@@ -91,6 +103,13 @@ public indirect enum TagExpression: Sendable, CustomStringConvertible {
         mutating func parseNot() throws(Diagnostic) -> TagExpression {
             guard position < tokens.count else { throw error("expected a tag", at: text.count + 1) }
             let token = tokens[position]
+            if token.text == "not" || token.text == "(" {
+                guard depth < TagExpression.maximumDepth else {
+                    throw error("nested more than \(TagExpression.maximumDepth) deep", at: token.column)
+                }
+                depth += 1
+            }
+            defer { if token.text == "not" || token.text == "(" { depth -= 1 } }
             if token.text == "not" {
                 position += 1
                 return .not(try parseNot())
