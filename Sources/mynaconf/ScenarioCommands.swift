@@ -197,19 +197,6 @@ struct RunCommand: AsyncParsableCommand {
             }
             throw Failure.input("no scenario matched \(paths.joined(separator: " "))\(filter)")
         }
-        // A report that cannot be written is found now, not after a long run on a card.
-        for (option, file) in [("--junit", junitFile), ("--json", jsonFile), ("--html", htmlFile)] {
-            guard let file else { continue }
-            do { try ReportFile.checkWritable(file) } catch {
-                throw Failure.environment("\(option) \(file): \(error.reason); nothing was run")
-            }
-        }
-        if let junitDirectory {
-            do {
-                try ReportFile.checkWritable((junitDirectory as NSString).appendingPathComponent("TEST-mynaconf.xml"))
-            } catch { throw Failure.environment("--junit-dir \(junitDirectory): \(error.reason); nothing was run") }
-        }
-
         // Every profile the run needs is loaded, and every input hashed, before the first scenario: a problem with
         // either stops the run before it starts, and the digests are of the bytes just parsed. A real card (or the
         // emulator rehearsing one) is the one card the run uses; scenarios for other profiles are skipped there.
@@ -239,6 +226,18 @@ struct RunCommand: AsyncParsableCommand {
             folders: junitDirectory.map { [("--junit-dir", $0)] } ?? [])
         try destinations.check(
             inputs: catalog.scenarios.map(\.file) + profiles.values.compactMap(\.sourcePath) + inputs.map(\.path))
+        // A report that cannot be written is found now, not after a long run on a card.
+        for (option, file) in [("--junit", junitFile), ("--json", jsonFile), ("--html", htmlFile)] {
+            guard let file else { continue }
+            do { try ReportFile.checkWritable(file) } catch {
+                throw Failure.environment("\(option) \(file): \(error.reason); nothing was run")
+            }
+        }
+        if let junitDirectory {
+            do {
+                try ReportFile.checkWritable((junitDirectory as NSString).appendingPathComponent("TEST-mynaconf.xml"))
+            } catch { throw Failure.environment("--junit-dir \(junitDirectory): \(error.reason); nothing was run") }
+        }
 
         var stopReason: String?
         let console = ConsoleReporter(
